@@ -1,0 +1,47 @@
+package io.tenantgateway.fcgi;
+
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+
+/**
+ * The response of an application: status and headers parsed from the CGI header block, and the
+ * rest of STDOUT as a stream with back-pressure. The stream starts paused: call {@link #resume()}
+ * or pipe it. It ends when the application sends END_REQUEST, or fails with an
+ * {@link FcgiException} if the connection breaks or a timeout passes first.
+ */
+public interface FcgiResponse extends ReadStream<Buffer> {
+
+  /** @return the HTTP status */
+  int status();
+
+  /** @return the reason phrase the application gave with Status, or null */
+  String statusMessage();
+
+  /** @return the response headers (Status removed), case-insensitive, repeats kept */
+  MultiMap headers();
+
+  /**
+   * Stops reading the response; the connection is closed instead of reused.
+   */
+  void abort();
+
+  @Override
+  FcgiResponse exceptionHandler(Handler<Throwable> handler);
+
+  @Override
+  FcgiResponse handler(Handler<Buffer> handler);
+
+  @Override
+  FcgiResponse pause();
+
+  @Override
+  FcgiResponse resume();
+
+  @Override
+  FcgiResponse fetch(long amount);
+
+  @Override
+  FcgiResponse endHandler(Handler<Void> endHandler);
+}

@@ -1,0 +1,444 @@
+package io.tenantgateway.fcgi.impl;
+
+import io.tenantgateway.fcgi.FcgiClosedException;
+import io.tenantgateway.fcgi.FcgiException;
+import io.tenantgateway.fcgi.FcgiProtocolException;
+import io.tenantgateway.fcgi.FcgiRejectedException;
+import io.tenantgateway.fcgi.FcgiRequest;
+import io.tenantgateway.fcgi.FcgiResponse;
+import io.tenantgateway.fcgi.FcgiTimeoutException;
+import io.tenantgateway.fcgi.ProtocolStatus;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.streams.ReadStream;
+
+import java.util.ArrayDeque;
+
+/**
+ * One request and its response, from the admission queue to END_REQUEST. Confined to the context
+ * that sent the request: its connection's records are dispatched here, and the response stream is
+ * read from here.
+ *
+ * <p>A reused connection found dead before any response byte arrived, while nothing of the body was
+ * read yet, is replaced once by a fresh connection.
+ */
+final class Exchange implements FcgiResponse {
+
+  private final ContextInternal context;
+  private final EndpointPool<FcgiConnection> pool;
+  private final FcgiRequest request;
+  private final Promise<FcgiResponse> responsePromise;
+  private final CgiResponseParser parser;
+  private final long requestTimeout;
+  private final long idleTimeout;
+  private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
+
+  private Future<FcgiConnection> acquisition;
+  private FcgiConnection connection;
+  private boolean retried;
+  private boolean bodyStarted;
+  private boolean bodyRead;
+  private boolean stdinDone;
+  private boolean stdoutSeen;
+  private boolean headersDone;
+  private boolean ended;
+  private boolean finished;
+  private boolean draining;
+  private long lastActivity;
+  private long requestTimer = -1;
+  private long idleTimer = -1;
+
+  private long demand;
+  private Handler<Buffer> dataHandler;
+  private Handler<Void> endHandler;
+  private Handler<Throwable> exceptionHandler;
+
+  Exchange(ContextInternal context, EndpointPool<FcgiConnection> pool, FcgiRequest request,
+           int maxHeaderBytes, long requestTimeout, long idleTimeout) {
+    this.context = context;
+    this.pool = pool;
+    this.request = request;
+    this.responsePromise = context.promise();
+    this.parser = new CgiResponseParser(maxHeaderBytes);
+    this.requestTimeout = requestTimeout;
+    this.idleTimeout = idleTimeout;
+  }
+
+  Future<FcgiResponse> begin() {
+    if (requestTimeout > 0) {
+      requestTimer = context.owner().setTimer(requestTimeout,
+        id -> fail(new FcgiTimeoutException(FcgiTimeoutException.Phase.REQUEST, requestTimeout)));
+    }
+    request.onAbort(() -> dispatch(() -> abortQuietly(new FcgiClosedException("request aborted by the caller"))));
+    acquire();
+    return responsePromise.future();
+  }
+
+  void dispatch(Runnable action) {
+    if (context.inThread()) {
+      action.run();
+    } else {
+      context.runOnContext(v -> action.run());
+    }
+  }
+
+  private void acquire() {
+    Future<FcgiConnection> attempt = pool.acquire(context);
+    acquisition = attempt;
+    attempt.onComplete(ar -> {
+      acquisition = null;
+      if (finished) {
+        if (ar.succeeded()) {
+          pool.release(ar.result(), true);
+        }
+      } else if (ar.failed()) {
+        fail(ar.cause());
+      } else {
+        start(ar.result());
+      }
+    });
+  }
+
+  private void start(FcgiConnection conn) {
+    connection = conn;
+    conn.attach(this);
+    Buffer head = Buffer.buffer(1024);
+    RecordEncoder.beginRequest(head, FcgiConstants.REQUEST_ID, true);
+    RecordEncoder.params(head, FcgiConstants.REQUEST_ID, request.params());
+    ReadStream<Buffer> body = request.body();
+    if (body == null) {
+      if (request.bodyBuffer() != null) {
+        RecordEncoder.stream(head, RecordType.STDIN, FcgiConstants.REQUEST_ID, request.bodyBuffer());
+      }
+      RecordEncoder.endOfStream(head, RecordType.STDIN, FcgiConstants.REQUEST_ID);
+      stdinDone = true;
+    }
+    conn.socket().write(head);
+    touch();
+    armIdleTimer(idleTimeout);
+    if (body != null) {
+      if (!bodyStarted) {
+        bodyStarted = true;
+        body.handler(this::bodyChunk);
+        body.endHandler(v -> bodyEnd());
+        body.exceptionHandler(t -> fail(new FcgiClosedException("request body failed: " + t.getMessage())));
+      }
+      body.resume();
+    }
+  }
+
+  private void bodyChunk(Buffer chunk) {
+    bodyRead = true;
+    FcgiConnection conn = connection;
+    if (conn == null || finished) {
+      return;
+    }
+    Buffer records = Buffer.buffer(chunk.length() + 16);
+    RecordEncoder.stream(records, RecordType.STDIN, FcgiConstants.REQUEST_ID, chunk);
+    conn.socket().write(records);
+    if (conn.socket().writeQueueFull()) {
+      ReadStream<Buffer> body = request.body();
+      body.pause();
+      conn.socket().drainHandler(v -> {
+        if (!finished) {
+          body.resume();
+        }
+      });
+    }
+  }
+
+  private void bodyEnd() {
+    bodyRead = true;
+    FcgiConnection conn = connection;
+    if (conn == null || finished) {
+      return;
+    }
+    Buffer end = Buffer.buffer(FcgiConstants.HEADER_LENGTH);
+    RecordEncoder.endOfStream(end, RecordType.STDIN, FcgiConstants.REQUEST_ID);
+    conn.socket().write(end);
+    stdinDone = true;
+  }
+
+  void stdout(Buffer data) {
+    if (finished) {
+      return;
+    }
+    touch();
+    stdoutSeen = true;
+    if (!headersDone) {
+      Buffer rest;
+      try {
+        rest = parser.feed(data);
+      } catch (FcgiProtocolException e) {
+        fail(e);
+        return;
+      }
+      if (rest == null) {
+        return;
+      }
+      headersDone = true;
+      responsePromise.complete(this);
+      if (rest.length() == 0 || finished) {
+        return;
+      }
+      data = rest;
+    }
+    if (pending.isEmpty() && demand > 0 && !draining) {
+      deliver(data);
+    } else {
+      pending.add(data);
+      if (connection != null) {
+        connection.pauseReading();
+      }
+    }
+  }
+
+  void stderr(Buffer data) {
+    if (finished) {
+      return;
+    }
+    touch();
+    request.stderrHandler().handle(data);
+  }
+
+  void endRequest(ProtocolStatus status) {
+    if (finished) {
+      return;
+    }
+    if (status != ProtocolStatus.REQUEST_COMPLETE) {
+      fail(new FcgiRejectedException(status));
+      return;
+    }
+    if (!headersDone) {
+      fail(new FcgiProtocolException("response ended inside the header block"));
+      return;
+    }
+    ended = true;
+    cancelTimers();
+    FcgiConnection conn = connection;
+    connection = null;
+    conn.detach(true);
+    pool.release(conn, stdinDone);
+    stopBody();
+    drain();
+  }
+
+  void connectionClosed() {
+    if (finished || ended) {
+      return;
+    }
+    FcgiConnection conn = connection;
+    boolean retry = !retried && conn != null && conn.requestsServed() > 0 && !stdoutSeen && !bodyRead;
+    if (!retry) {
+      fail(conn == null ? new FcgiClosedException("connection closed") : conn.closedError());
+      return;
+    }
+    retried = true;
+    connection = null;
+    cancelIdleTimer();
+    if (request.body() != null) {
+      request.body().pause();
+    }
+    acquire();
+  }
+
+  void fail(Throwable cause) {
+    if (finished) {
+      return;
+    }
+    finish(false);
+    FcgiException error = cause instanceof FcgiException
+      ? (FcgiException) cause : new FcgiClosedException("connection failed: " + cause.getMessage());
+    if (!headersDone) {
+      responsePromise.tryFail(error);
+    } else {
+      pending.clear();
+      Handler<Throwable> handler = exceptionHandler;
+      if (handler != null) {
+        handler.handle(error);
+      }
+    }
+  }
+
+  private void abortQuietly(FcgiException cause) {
+    if (finished) {
+      return;
+    }
+    if (!headersDone) {
+      fail(cause);
+      return;
+    }
+    finish(false);
+    pending.clear();
+  }
+
+  private void finish(boolean clean) {
+    finished = true;
+    cancelTimers();
+    if (acquisition != null) {
+      pool.cancel(acquisition);
+      acquisition = null;
+    }
+    FcgiConnection conn = connection;
+    connection = null;
+    if (conn != null) {
+      if (!clean && conn.isOpen()) {
+        Buffer abort = Buffer.buffer(FcgiConstants.HEADER_LENGTH);
+        RecordEncoder.abortRequest(abort, FcgiConstants.REQUEST_ID);
+        conn.socket().write(abort);
+      }
+      conn.detach(clean);
+      pool.release(conn, clean);
+    }
+    stopBody();
+  }
+
+  private void stopBody() {
+    ReadStream<Buffer> body = request.body();
+    if (body != null && bodyStarted) {
+      body.handler(null);
+      body.exceptionHandler(null);
+      body.endHandler(null);
+      body.resume();
+    }
+  }
+
+  private void drain() {
+    if (draining) {
+      return;
+    }
+    draining = true;
+    try {
+      while (demand > 0 && !pending.isEmpty() && !finished) {
+        deliver(pending.poll());
+      }
+    } finally {
+      draining = false;
+    }
+    if (pending.isEmpty() && !finished) {
+      if (ended) {
+        finished = true;
+        Handler<Void> handler = endHandler;
+        if (handler != null) {
+          handler.handle(null);
+        }
+      } else if (connection != null && demand > 0) {
+        connection.resumeReading();
+      }
+    }
+  }
+
+  private void deliver(Buffer data) {
+    if (demand != Long.MAX_VALUE) {
+      demand--;
+    }
+    Handler<Buffer> handler = dataHandler;
+    if (handler != null) {
+      handler.handle(data);
+    }
+  }
+
+  private void touch() {
+    lastActivity = System.nanoTime();
+  }
+
+  private void armIdleTimer(long delay) {
+    cancelIdleTimer();
+    if (idleTimeout > 0) {
+      idleTimer = context.owner().setTimer(Math.max(delay, 1), id -> idleCheck());
+    }
+  }
+
+  private void idleCheck() {
+    idleTimer = -1;
+    if (finished || ended) {
+      return;
+    }
+    if (!pending.isEmpty() || (headersDone && demand == 0)) {
+      touch();
+    }
+    long quietMillis = (System.nanoTime() - lastActivity) / 1_000_000;
+    if (quietMillis >= idleTimeout) {
+      fail(new FcgiTimeoutException(FcgiTimeoutException.Phase.IDLE, idleTimeout));
+    } else {
+      armIdleTimer(idleTimeout - quietMillis);
+    }
+  }
+
+  private void cancelIdleTimer() {
+    if (idleTimer >= 0) {
+      context.owner().cancelTimer(idleTimer);
+      idleTimer = -1;
+    }
+  }
+
+  private void cancelTimers() {
+    cancelIdleTimer();
+    if (requestTimer >= 0) {
+      context.owner().cancelTimer(requestTimer);
+      requestTimer = -1;
+    }
+  }
+
+  @Override
+  public int status() {
+    return parser.status();
+  }
+
+  @Override
+  public String statusMessage() {
+    return parser.reason();
+  }
+
+  @Override
+  public MultiMap headers() {
+    return parser.headers();
+  }
+
+  @Override
+  public void abort() {
+    dispatch(() -> abortQuietly(new FcgiClosedException("response aborted by the caller")));
+  }
+
+  @Override
+  public FcgiResponse exceptionHandler(Handler<Throwable> handler) {
+    exceptionHandler = handler;
+    return this;
+  }
+
+  @Override
+  public FcgiResponse handler(Handler<Buffer> handler) {
+    dataHandler = handler;
+    return this;
+  }
+
+  @Override
+  public FcgiResponse pause() {
+    demand = 0;
+    return this;
+  }
+
+  @Override
+  public FcgiResponse resume() {
+    return fetch(Long.MAX_VALUE);
+  }
+
+  @Override
+  public FcgiResponse fetch(long amount) {
+    if (amount > 0) {
+      demand = demand + amount < 0 ? Long.MAX_VALUE : demand + amount;
+      dispatch(this::drain);
+    }
+    return this;
+  }
+
+  @Override
+  public FcgiResponse endHandler(Handler<Void> handler) {
+    endHandler = handler;
+    return this;
+  }
+}

@@ -1,0 +1,150 @@
+package io.tenantgateway.fcgi.impl;
+
+import io.tenantgateway.fcgi.FcgiClosedException;
+import io.tenantgateway.fcgi.FcgiProtocolException;
+import io.tenantgateway.fcgi.ProtocolStatus;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.net.NetSocket;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One socket to an application, carrying one request at a time. It decodes the records on its own
+ * event loop and hands them to the {@link Exchange} attached to it, on that exchange's context.
+ * Input that breaks the protocol, or arrives while no exchange is attached, closes the socket.
+ */
+final class FcgiConnection implements PooledConnection, RecordHandler {
+
+  private final ContextInternal context;
+  private final NetSocket socket;
+  private final long createdAt = System.currentTimeMillis();
+  private final RecordDecoder decoder = new RecordDecoder(this);
+  private final Consumer<FcgiConnection> closeCallback;
+  private volatile Exchange exchange;
+  private volatile boolean open = true;
+  private int requestsServed;
+
+  FcgiConnection(ContextInternal context, NetSocket socket, Consumer<FcgiConnection> closeCallback) {
+    this.context = context;
+    this.socket = socket;
+    this.closeCallback = closeCallback;
+    socket.handler(this::received);
+    socket.closeHandler(v -> closedBySocket());
+    socket.exceptionHandler(t -> socket.close());
+  }
+
+  @Override
+  public Context context() {
+    return context;
+  }
+
+  @Override
+  public long createdAt() {
+    return createdAt;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return open;
+  }
+
+  @Override
+  public void close() {
+    socket.close();
+  }
+
+  /** @return how many requests this connection carried before the current one */
+  int requestsServed() {
+    return requestsServed;
+  }
+
+  NetSocket socket() {
+    return socket;
+  }
+
+  void attach(Exchange x) {
+    exchange = x;
+  }
+
+  void detach(boolean completed) {
+    exchange = null;
+    if (completed) {
+      requestsServed++;
+    }
+    socket.resume();
+  }
+
+  void pauseReading() {
+    socket.pause();
+  }
+
+  void resumeReading() {
+    socket.resume();
+  }
+
+  private void received(Buffer data) {
+    try {
+      decoder.handle(data);
+    } catch (FcgiProtocolException e) {
+      Exchange x = exchange;
+      if (x != null) {
+        x.dispatch(() -> x.fail(e));
+      }
+      socket.close();
+    }
+  }
+
+  private void closedBySocket() {
+    open = false;
+    Exchange x = exchange;
+    if (x != null) {
+      x.dispatch(x::connectionClosed);
+    }
+    closeCallback.accept(this);
+  }
+
+  private Exchange current(String what) {
+    Exchange x = exchange;
+    if (x == null) {
+      throw new FcgiProtocolException(what + " while no request is in flight");
+    }
+    return x;
+  }
+
+  @Override
+  public void stdout(Buffer data) {
+    Exchange x = current("STDOUT");
+    x.dispatch(() -> x.stdout(data));
+  }
+
+  @Override
+  public void stderr(Buffer data) {
+    Exchange x = current("STDERR");
+    x.dispatch(() -> x.stderr(data));
+  }
+
+  @Override
+  public void endRequest(long appStatus, ProtocolStatus status) {
+    Exchange x = current("END_REQUEST");
+    exchange = null;
+    x.dispatch(() -> x.endRequest(status));
+  }
+
+  @Override
+  public void getValuesResult(List<Map.Entry<String, String>> values) {
+    // GET_VALUES is not sent on request connections; an unsolicited result is harmless
+  }
+
+  @Override
+  public void unknownType(int type) {
+    throw new FcgiProtocolException("application did not know record type " + type);
+  }
+
+  FcgiClosedException closedError() {
+    return new FcgiClosedException("backend closed the connection before ending the request");
+  }
+}

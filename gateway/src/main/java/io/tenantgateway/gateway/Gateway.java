@@ -1,0 +1,105 @@
+package io.tenantgateway.gateway;
+
+import io.tenantgateway.fcgi.FcgiClient;
+import io.tenantgateway.fcgi.FcgiClientOptions;
+import io.tenantgateway.gateway.config.GatewayConfig;
+import io.tenantgateway.gateway.proxy.FastCgiProxy;
+import io.tenantgateway.gateway.registry.FileTenantRegistry;
+import io.tenantgateway.gateway.registry.TenantRegistry;
+import io.tenantgateway.gateway.routing.HostRouter;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A running gateway: Vert.x, the registry snapshot, the FastCGI client and the HTTP listeners.
+ */
+public final class Gateway {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+
+  private final GatewayConfig config;
+  private final Vertx vertx;
+  private final TenantRegistry registry;
+  private final AtomicReference<HostRouter> router = new AtomicReference<>();
+  private final FcgiClient fcgiClient;
+  private final int eventLoops;
+  private int httpPort;
+
+  private Gateway(GatewayConfig config) {
+    this.config = config;
+    this.registry = openRegistry(config);
+    this.router.set(new HostRouter(registry.tenants()));
+    this.eventLoops = config.integer("event_loops") == 0
+      ? Runtime.getRuntime().availableProcessors() : config.integer("event_loops");
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
+    this.fcgiClient = FcgiClient.create(vertx, new FcgiClientOptions()
+      .setConnectTimeout(config.number("fastcgi.connect_timeout_ms"))
+      .setReadIdleTimeout(config.number("fastcgi.read_timeout_ms"))
+      .setQueueTimeout(config.number("fastcgi.queue_timeout_ms"))
+      .setMaxQueueSize(config.integer("fastcgi.max_queue"))
+      .setPoolIdleTimeout(config.number("fastcgi.pool_idle_timeout_ms"))
+      .setMaxResponseHeaderSize(config.integer("fastcgi.max_response_header_size")));
+  }
+
+  /**
+   * Starts a gateway: reads the registry (an invalid one fails here) and binds the listeners.
+   *
+   * @param config the settings
+   * @return the running gateway
+   */
+  public static Future<Gateway> start(GatewayConfig config) {
+    Gateway gateway = new Gateway(config);
+    FastCgiProxy proxy = new FastCgiProxy(gateway.fcgiClient, config.number("http.max_chunked_body_mb"));
+    int loops = gateway.eventLoops;
+    GatewayVerticle[] first = new GatewayVerticle[1];
+    return gateway.vertx.deployVerticle(() -> {
+        GatewayVerticle verticle = new GatewayVerticle(config, gateway.router::get, proxy);
+        if (first[0] == null) {
+          first[0] = verticle;
+        }
+        return verticle;
+      }, new DeploymentOptions().setInstances(loops))
+      .map(id -> {
+        gateway.httpPort = first[0].actualPort();
+        LOG.info("gateway listening on {}:{} with {} event loops, {} tenants", config.string("http.host"),
+          gateway.httpPort, loops, gateway.registry.tenants().size());
+        return gateway;
+      })
+      .recover(e -> gateway.vertx.close().transform(v -> Future.failedFuture(e)));
+  }
+
+  /** @return the HTTP port bound */
+  public int httpPort() {
+    return httpPort;
+  }
+
+  /** @return the Vert.x instance */
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /**
+   * Stops listening and closes every connection.
+   *
+   * @return completes when stopped
+   */
+  public Future<Void> stop() {
+    return fcgiClient.close().transform(v -> vertx.close());
+  }
+
+  private static TenantRegistry openRegistry(GatewayConfig config) {
+    String type = config.string("registry.type");
+    if (!type.equals("file")) {
+      throw new io.tenantgateway.gateway.config.ConfigException(
+        "registry.type (GATEWAY_REGISTRY): '" + type + "' is not available yet; use file");
+    }
+    return new FileTenantRegistry(Path.of(config.string("registry.file")));
+  }
+}

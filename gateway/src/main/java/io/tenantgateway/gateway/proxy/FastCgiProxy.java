@@ -1,0 +1,202 @@
+package io.tenantgateway.gateway.proxy;
+
+import io.tenantgateway.fcgi.FcgiClient;
+import io.tenantgateway.fcgi.FcgiEndpoint;
+import io.tenantgateway.fcgi.FcgiRequest;
+import io.tenantgateway.fcgi.FcgiResponse;
+import io.tenantgateway.gateway.routing.Mapping;
+import io.tenantgateway.gateway.routing.TenantSite;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Sends a mapped script request to the tenant's FastCGI endpoint and streams the answer back: the
+ * request body into STDIN and STDOUT into the response, both with back-pressure. A client that
+ * goes away aborts the FastCGI request. Failures become statuses in {@link ProxyFailure}.
+ */
+public final class FastCgiProxy {
+
+  private static final Logger LOG = LoggerFactory.getLogger(FastCgiProxy.class);
+  private static final Logger PHP_LOG = LoggerFactory.getLogger("tenant.php");
+  private static final long MB = 1024L * 1024L;
+
+  /** Response headers never passed to the client: hop-by-hop, and nginx controls for tenants. */
+  private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive",
+    "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade");
+
+  private final FcgiClient client;
+  private final long maxChunkedBody;
+
+  /**
+   * @param client the FastCGI client
+   * @param maxChunkedBodyMb largest chunked request body buffered to learn its length, MiB
+   */
+  public FastCgiProxy(FcgiClient client, long maxChunkedBodyMb) {
+    this.client = client;
+    this.maxChunkedBody = maxChunkedBodyMb * MB;
+  }
+
+  /**
+   * Handles one script request; the request is paused on entry.
+   *
+   * @param request the HTTP request
+   * @param site the tenant
+   * @param script the mapped script
+   * @param host the normalised request host
+   */
+  public void forward(HttpServerRequest request, TenantSite site, Mapping.Script script, String host) {
+    HttpServerResponse response = request.response();
+    FcgiEndpoint endpoint = site.endpoint();
+    if (endpoint == null) {
+      fail(request, site, new GatewayException(503, "tenant has no backend and managed pools are not available"));
+      return;
+    }
+    long maxBody = site.tenant().limits().maxBodyMb() * MB;
+    String contentLength = request.getHeader("Content-Length");
+    long declared = contentLength == null ? -1 : Long.parseLong(contentLength);
+    if (declared > maxBody) {
+      refuseBody(request, 413);
+      return;
+    }
+    boolean chunked = contentLength == null && request.headers().contains("Transfer-Encoding");
+    if (chunked) {
+      long limit = Math.min(maxBody, maxChunkedBody);
+      BoundedBody.collect(request, limit).onComplete(ar -> {
+        if (ar.failed()) {
+          refuseBody(request, 413);
+        } else {
+          send(request, site, endpoint, buildRequest(request, site, script, host, ar.result()));
+        }
+      });
+      return;
+    }
+    FcgiRequest fcgiRequest = buildRequest(request, site, script, host, null);
+    if (declared > 0) {
+      fcgiRequest.body(request);
+    }
+    send(request, site, endpoint, fcgiRequest);
+  }
+
+  private FcgiRequest buildRequest(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
+                                   Buffer bufferedBody) {
+    FcgiRequest fcgiRequest = new FcgiRequest(CgiParams.build(request, site, script, host,
+      bufferedBody == null ? null : Integer.toString(bufferedBody.length())))
+      .timeout(site.tenant().php().requestTimeoutSeconds() * 1000L)
+      .stderrHandler(data -> logStderr(site, data));
+    if (bufferedBody != null && bufferedBody.length() > 0) {
+      fcgiRequest.body(bufferedBody);
+    }
+    return fcgiRequest;
+  }
+
+  private void send(HttpServerRequest request, TenantSite site, FcgiEndpoint endpoint, FcgiRequest fcgiRequest) {
+    HttpServerResponse response = request.response();
+    response.closeHandler(v -> fcgiRequest.abort());
+    client.send(endpoint, fcgiRequest).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(request, site, ar.cause());
+      } else {
+        respond(request, site, ar.result());
+      }
+    });
+  }
+
+  private void respond(HttpServerRequest request, TenantSite site, FcgiResponse upstream) {
+    HttpServerResponse response = request.response();
+    if (response.closed()) {
+      upstream.abort();
+      return;
+    }
+    response.setStatusCode(upstream.status());
+    if (upstream.statusMessage() != null) {
+      response.setStatusMessage(upstream.statusMessage());
+    }
+    for (Map.Entry<String, String> header : upstream.headers()) {
+      String lower = header.getKey().toLowerCase(Locale.ROOT);
+      if (!DROPPED_RESPONSE_HEADERS.contains(lower) && !lower.startsWith("x-accel-")) {
+        response.headers().add(header.getKey(), header.getValue());
+      }
+    }
+    boolean bodiless = request.method() == HttpMethod.HEAD || upstream.status() == 204 || upstream.status() == 304;
+    if (bodiless) {
+      upstream.handler(data -> { });
+      upstream.exceptionHandler(e -> broken(request, site, e));
+      upstream.endHandler(v -> response.end());
+      upstream.resume();
+      return;
+    }
+    if (!response.headers().contains("Content-Length")) {
+      if (request.version() == HttpVersion.HTTP_1_0) {
+        response.putHeader("Connection", "close");
+      }
+      response.setChunked(true);
+    }
+    upstream.pipe().endOnFailure(false).to(response).onFailure(e -> broken(request, site, e));
+  }
+
+  private void fail(HttpServerRequest request, TenantSite site, Throwable failure) {
+    int status = ProxyFailure.status(failure);
+    LOG.warn("tenant={} {} {} -> {}: {}", site.id(), request.method(), request.path(), status, failure.getMessage());
+    request.resume();
+    if (!request.response().headWritten()) {
+      request.response().headers().clear();
+    }
+    ErrorPage.send(request.response(), status);
+  }
+
+  private void broken(HttpServerRequest request, TenantSite site, Throwable failure) {
+    HttpServerResponse response = request.response();
+    if (!response.headWritten()) {
+      fail(request, site, failure);
+      return;
+    }
+    if (!response.closed()) {
+      LOG.warn("tenant={} {} {}: response cut short: {}", site.id(), request.method(), request.path(),
+        failure.getMessage());
+      request.connection().close();
+    }
+  }
+
+  private static void refuseBody(HttpServerRequest request, int status) {
+    ErrorPage.sendAndClose(request, status);
+  }
+
+  private static void logStderr(TenantSite site, Buffer data) {
+    String text = data.toString(StandardCharsets.UTF_8).strip();
+    if (!text.isEmpty()) {
+      PHP_LOG.warn("tenant={} {}", site.id(), text);
+    }
+  }
+
+  /** Collects a body of unknown length, failing once it exceeds a limit. */
+  private static final class BoundedBody {
+
+    static Future<Buffer> collect(HttpServerRequest request, long limit) {
+      io.vertx.core.Promise<Buffer> promise = io.vertx.core.Promise.promise();
+      Buffer body = Buffer.buffer();
+      request.handler(chunk -> {
+        if (body.length() + (long) chunk.length() > limit) {
+          request.handler(null);
+          promise.tryFail(new GatewayException(413, "chunked body over " + limit + " bytes"));
+        } else if (!promise.future().isComplete()) {
+          body.appendBuffer(chunk);
+        }
+      });
+      request.endHandler(v -> promise.tryComplete(body));
+      request.exceptionHandler(promise::tryFail);
+      request.resume();
+      return promise.future();
+    }
+  }
+}

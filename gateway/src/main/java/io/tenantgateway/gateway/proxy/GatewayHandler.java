@@ -1,0 +1,92 @@
+package io.tenantgateway.gateway.proxy;
+
+import io.tenantgateway.gateway.routing.HostRouter;
+import io.tenantgateway.gateway.routing.Mapping;
+import io.tenantgateway.gateway.routing.RequestMapper;
+import io.tenantgateway.gateway.routing.TenantSite;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.function.Supplier;
+
+/**
+ * The request path, top to bottom, after {@link RequestChecks}: Host → tenant, path → script or
+ * file, then serve the file or forward the script over FastCGI.
+ */
+public final class GatewayHandler implements Handler<RoutingContext> {
+
+  private final Supplier<HostRouter> router;
+  private final RequestMapper mapper = new RequestMapper();
+  private final StaticFiles staticFiles = new StaticFiles();
+  private final FastCgiProxy proxy;
+
+  /**
+   * @param router the current registry snapshot
+   * @param proxy forwards script requests
+   */
+  public GatewayHandler(Supplier<HostRouter> router, FastCgiProxy proxy) {
+    this.router = router;
+    this.proxy = proxy;
+  }
+
+  @Override
+  public void handle(RoutingContext context) {
+    HttpServerRequest request = context.request();
+    request.pause();
+    String host = request.authority() == null ? null : HostRouter.normalize(request.authority().host());
+    TenantSite site = host == null ? null : router.get().route(host);
+    if (site == null) {
+      answer(request, 404);
+      return;
+    }
+    if (!site.tenant().enabled()) {
+      answer(request, 503);
+      return;
+    }
+    Mapping mapping = mapper.map(site, request.path());
+    if (mapping instanceof Mapping.Script) {
+      proxy.forward(request, site, (Mapping.Script) mapping, host);
+    } else if (mapping instanceof Mapping.StaticFile) {
+      if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+        request.response().putHeader("Allow", "GET, HEAD");
+        answer(request, 405);
+      } else {
+        staticFiles.serve(context, site);
+      }
+    } else if (mapping instanceof Mapping.Redirect) {
+      String query = request.query();
+      redirect(request, ((Mapping.Redirect) mapping).location() + (query == null ? "" : "?" + query));
+    } else {
+      answer(request, ((Mapping.Refused) mapping).status());
+    }
+  }
+
+  private static void redirect(HttpServerRequest request, String location) {
+    request.resume();
+    HttpServerResponse response = request.response();
+    response.setStatusCode(301).putHeader("Location", encodeLocation(location)).end();
+  }
+
+  private static String encodeLocation(String location) {
+    StringBuilder out = new StringBuilder(location.length());
+    byte[] bytes = location.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (byte b : bytes) {
+      int c = b & 0xFF;
+      if (c > 0x20 && c < 0x7F && c != '"' && c != '<' && c != '>' && c != '`') {
+        out.append((char) c);
+      } else {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+          .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+      }
+    }
+    return out.toString();
+  }
+
+  private static void answer(HttpServerRequest request, int status) {
+    request.resume();
+    ErrorPage.send(request.response(), status);
+  }
+}

@@ -1,0 +1,100 @@
+package io.tenantgateway.gateway.registry;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.tenantgateway.gateway.config.ConfigException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads {@code tenants.yaml}: a top-level {@code tenants:} list of tenant objects. Any invalid tenant,
+ * a repeated id or a domain claimed twice fails the whole file with the file, tenant and field named.
+ */
+public final class YamlTenantFile {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  private YamlTenantFile() {
+  }
+
+  /**
+   * @param file the YAML file
+   * @return the tenants in file order
+   * @throws ConfigException when the file cannot be read or holds an invalid tenant
+   */
+  public static List<Tenant> read(Path file) {
+    JsonObject root = readYamlObject(file);
+    for (String key : root.fieldNames()) {
+      if (!key.equals("tenants")) {
+        throw new ConfigException(file + ": unknown top-level field '" + key + "' (expected 'tenants')");
+      }
+    }
+    Object list = root.getValue("tenants");
+    if (list == null) {
+      return List.of();
+    }
+    if (!(list instanceof JsonArray)) {
+      throw new ConfigException(file + ": 'tenants' must be a list");
+    }
+    List<Tenant> tenants = new ArrayList<>();
+    Map<String, String> domainOwner = new HashMap<>();
+    JsonArray array = (JsonArray) list;
+    for (int i = 0; i < array.size(); i++) {
+      Object item = array.getValue(i);
+      if (!(item instanceof JsonObject)) {
+        throw new ConfigException(file + ": tenants[" + i + "] must be an object");
+      }
+      Tenant tenant;
+      try {
+        tenant = TenantParser.parse((JsonObject) item);
+      } catch (InvalidTenantException e) {
+        throw new ConfigException(file + ": tenants[" + i + "]: " + e.getMessage());
+      }
+      for (Tenant other : tenants) {
+        if (other.id().equals(tenant.id())) {
+          throw new ConfigException(file + ": tenants[" + i + "]: tenant '" + tenant.id()
+            + "', field 'id': defined twice");
+        }
+      }
+      for (int d = 0; d < tenant.domains().size(); d++) {
+        String owner = domainOwner.putIfAbsent(tenant.domains().get(d), tenant.id());
+        if (owner != null) {
+          throw new ConfigException(file + ": tenants[" + i + "]: tenant '" + tenant.id() + "', field 'domains["
+            + d + "]': '" + tenant.domains().get(d) + "' already belongs to tenant '" + owner + "'");
+        }
+      }
+      tenants.add(tenant);
+    }
+    return List.copyOf(tenants);
+  }
+
+  /**
+   * @param file a YAML file whose top level is a mapping
+   * @return its content as JSON (an empty object for an empty file)
+   * @throws ConfigException when it cannot be read or parsed
+   */
+  public static JsonObject readYamlObject(Path file) {
+    Object parsed;
+    try {
+      parsed = YAML.readValue(file.toFile(), Object.class);
+    } catch (IOException e) {
+      throw new ConfigException(file + ": cannot read: " + e.getMessage());
+    }
+    if (parsed == null) {
+      return new JsonObject();
+    }
+    if (!(parsed instanceof Map)) {
+      throw new ConfigException(file + ": the top level must be a mapping");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map = (Map<String, Object>) parsed;
+    return new JsonObject(map);
+  }
+}

@@ -1,0 +1,251 @@
+package io.tenantgateway.gateway.routing;
+
+import io.tenantgateway.gateway.registry.Tenant;
+
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Maps a request path to a script, a static file, a redirect or a refusal, with the behaviour of
+ * the usual nginx configurations:
+ *
+ * <ul>
+ *   <li>{@code front-controller}: {@code try_files $uri $uri/ /index.php?$args} with
+ *   {@code location ~ \.php$ { try_files $uri =404; }}</li>
+ *   <li>{@code scripts}: {@code location ~ [^/]\.php(/|$)} with
+ *   {@code fastcgi_split_path_info ^(.+?\.php)(/.*)$} and {@code try_files $fastcgi_script_name =404}</li>
+ * </ul>
+ *
+ * The path is percent-decoded as UTF-8, slashes merged and dot segments resolved. Refused with 400:
+ * invalid encoding, control characters (CR, LF, NUL...), backslashes, dot segments above the root.
+ * Refused with 404: dotfiles (except {@code .well-known}), anything whose real path leaves the
+ * docroot, and PHP sources that are not exactly {@code .php} (never served as text).
+ *
+ * <p>Runs on the event loop: a few {@code stat} calls on local files, like nginx.
+ */
+public final class RequestMapper {
+
+  private static final Pattern PHP_LIKE = Pattern.compile(".*\\.(php\\d*|phtml|phar|inc)[. ]*");
+  private static final String FALLBACK_INDEX = "index.html";
+
+  /**
+   * @param site the tenant
+   * @param rawPath the path of the request target, still percent-encoded
+   * @return the mapping
+   */
+  public Mapping map(TenantSite site, String rawPath) {
+    String path = normalize(rawPath);
+    if (path == null) {
+      return new Mapping.Refused(400);
+    }
+    if (hasHiddenSegment(path)) {
+      return new Mapping.Refused(404);
+    }
+    Tenant.Routing routing = site.tenant().routing();
+    boolean frontController = routing.mode() == Tenant.Mode.FRONT_CONTROLLER;
+    if (!frontController) {
+      int split = path.indexOf(".php/");
+      if (split > 0) {
+        String scriptName = path.substring(0, split + 4);
+        return script(site, scriptName, path.substring(split + 4), path);
+      }
+    }
+    Path file = resolve(site, path);
+    if (path.endsWith("/")) {
+      if (Files.isDirectory(file)) {
+        return directoryIndex(site, path, file);
+      }
+      return frontController ? frontController(site) : new Mapping.Refused(404);
+    }
+    BasicFileAttributes attributes = attributes(file);
+    String name = file.getFileName() == null ? "" : file.getFileName().toString();
+    if (attributes != null && attributes.isRegularFile()) {
+      if (name.endsWith(".php")) {
+        return script(site, path, null, path);
+      }
+      return staticFile(site, file, name);
+    }
+    if (attributes != null && attributes.isDirectory()) {
+      return new Mapping.Redirect(path + "/");
+    }
+    if (name.endsWith(".php") || !frontController) {
+      return new Mapping.Refused(404);
+    }
+    return frontController(site);
+  }
+
+  private Mapping directoryIndex(TenantSite site, String path, Path dir) {
+    String index = site.tenant().routing().index();
+    if (Files.isRegularFile(dir.resolve(index))) {
+      return script(site, path + index, null, path + index);
+    }
+    Path html = dir.resolve(FALLBACK_INDEX);
+    if (Files.isRegularFile(html)) {
+      return staticFile(site, html, FALLBACK_INDEX);
+    }
+    return new Mapping.Refused(403);
+  }
+
+  private Mapping frontController(TenantSite site) {
+    String scriptName = "/" + site.tenant().routing().index();
+    return script(site, scriptName, null, scriptName);
+  }
+
+  private Mapping script(TenantSite site, String scriptName, String pathInfo, String documentUri) {
+    Path file = resolve(site, scriptName);
+    BasicFileAttributes attributes = attributes(file);
+    if (attributes == null || !attributes.isRegularFile() || !insideDocroot(site, file)) {
+      return new Mapping.Refused(404);
+    }
+    return new Mapping.Script(scriptName, file, pathInfo, documentUri);
+  }
+
+  private Mapping staticFile(TenantSite site, Path file, String name) {
+    if (PHP_LIKE.matcher(name.toLowerCase(Locale.ROOT)).matches() || !insideDocroot(site, file)) {
+      return new Mapping.Refused(404);
+    }
+    return new Mapping.StaticFile(file);
+  }
+
+  private static Path resolve(TenantSite site, String path) {
+    return site.docroot().resolve(path.substring(1));
+  }
+
+  private static BasicFileAttributes attributes(Path file) {
+    try {
+      return Files.readAttributes(file, BasicFileAttributes.class);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static boolean insideDocroot(TenantSite site, Path file) {
+    try {
+      return file.toRealPath().startsWith(site.realDocroot());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean hasHiddenSegment(String path) {
+    int start = 1;
+    while (start < path.length()) {
+      int end = path.indexOf('/', start);
+      if (end < 0) {
+        end = path.length();
+      }
+      if (path.charAt(start) == '.' && !path.startsWith(".well-known", start)) {
+        return true;
+      }
+      if (path.startsWith(".well-known", start) && end - start != ".well-known".length()) {
+        return true;
+      }
+      start = end + 1;
+    }
+    return false;
+  }
+
+  /**
+   * Percent-decodes a request path as UTF-8, merges slashes and resolves dot segments.
+   *
+   * @param rawPath the path as received
+   * @return the normalised path starting with {@code /}, or null when it must be refused with 400
+   */
+  public static String normalize(String rawPath) {
+    if (rawPath == null || rawPath.isEmpty() || rawPath.charAt(0) != '/') {
+      return null;
+    }
+    String decoded = percentDecode(rawPath);
+    if (decoded == null) {
+      return null;
+    }
+    for (int i = 0; i < decoded.length(); i++) {
+      char c = decoded.charAt(i);
+      if (c < 0x20 || c == 0x7F || c == '\\') {
+        return null;
+      }
+    }
+    List<String> segments = new ArrayList<>();
+    String[] parts = decoded.split("/", -1);
+    for (int i = 1; i < parts.length; i++) {
+      String part = parts[i];
+      if (part.isEmpty() || part.equals(".")) {
+        continue;
+      }
+      if (part.equals("..")) {
+        if (segments.isEmpty()) {
+          return null;
+        }
+        segments.remove(segments.size() - 1);
+        continue;
+      }
+      segments.add(part);
+    }
+    StringBuilder out = new StringBuilder(decoded.length());
+    for (String segment : segments) {
+      out.append('/').append(segment);
+    }
+    String last = parts[parts.length - 1];
+    if (segments.isEmpty() || last.isEmpty() || last.equals(".") || last.equals("..")) {
+      out.append('/');
+    }
+    return out.toString();
+  }
+
+  private static String percentDecode(String raw) {
+    if (raw.indexOf('%') < 0) {
+      for (int i = 0; i < raw.length(); i++) {
+        if (raw.charAt(i) > 0x7F) {
+          return utf8(raw.getBytes(StandardCharsets.ISO_8859_1));
+        }
+      }
+      return raw;
+    }
+    byte[] bytes = new byte[raw.length()];
+    int n = 0;
+    for (int i = 0; i < raw.length(); i++) {
+      char c = raw.charAt(i);
+      if (c > 0xFF) {
+        return null;
+      }
+      if (c == '%') {
+        if (i + 2 >= raw.length()) {
+          return null;
+        }
+        int hi = Character.digit(raw.charAt(i + 1), 16);
+        int lo = Character.digit(raw.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0) {
+          return null;
+        }
+        bytes[n++] = (byte) ((hi << 4) | lo);
+        i += 2;
+      } else {
+        bytes[n++] = (byte) c;
+      }
+    }
+    byte[] exact = new byte[n];
+    System.arraycopy(bytes, 0, exact, 0, n);
+    return utf8(exact);
+  }
+
+  private static String utf8(byte[] bytes) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(bytes)).toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+package io.tenantgateway.gateway.routing;
+
+import io.tenantgateway.fcgi.FcgiEndpoint;
+import io.tenantgateway.gateway.registry.Tenant;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * A tenant as the request path needs it: the definition plus values derived once per registry
+ * snapshot (real docroot for containment checks, the FastCGI endpoint, the SERVER_NAME).
+ */
+public final class TenantSite {
+
+  private final Tenant tenant;
+  private final Path docroot;
+  private final Path realDocroot;
+  private final FcgiEndpoint endpoint;
+  private final String serverName;
+
+  /**
+   * @param tenant the validated tenant
+   */
+  public TenantSite(Tenant tenant) {
+    this.tenant = tenant;
+    this.docroot = Path.of(tenant.docroot());
+    try {
+      this.realDocroot = docroot.toRealPath();
+    } catch (IOException e) {
+      throw new UncheckedIOException("docroot of tenant '" + tenant.id() + "' is not readable", e);
+    }
+    this.endpoint = tenant.backend() == null ? null : FcgiEndpoint.parse(tenant.backend(), tenant.php().maxChildren());
+    this.serverName = tenant.domains().stream().filter(d -> !d.startsWith("*.")).findFirst().orElse(null);
+  }
+
+  /** @return the tenant definition */
+  public Tenant tenant() {
+    return tenant;
+  }
+
+  /** @return the tenant id */
+  public String id() {
+    return tenant.id();
+  }
+
+  /** @return the docroot as configured (DOCUMENT_ROOT) */
+  public Path docroot() {
+    return docroot;
+  }
+
+  /** @return the docroot with symlinks resolved; nothing outside it is served or executed */
+  public Path realDocroot() {
+    return realDocroot;
+  }
+
+  /** @return the unmanaged backend, or null when the provisioner runs the pool */
+  public FcgiEndpoint endpoint() {
+    return endpoint;
+  }
+
+  /**
+   * @param requestHost the normalised Host of the request
+   * @return SERVER_NAME: the first exact domain, as nginx gives the first server_name; the request
+   *     host when the tenant has only wildcards
+   */
+  public String serverName(String requestHost) {
+    return serverName != null ? serverName : requestHost;
+  }
+}

@@ -1,0 +1,3 @@
+<?php
+sleep((int) $_GET['s']);
+echo "late\n";
