@@ -72,7 +72,7 @@ public final class Gateway {
           gateway.httpPort, loops, gateway.registry.tenants().size());
         return gateway;
       })
-      .recover(e -> gateway.vertx.close().transform(v -> Future.failedFuture(e)));
+      .onFailure(e -> gateway.vertx.close());
   }
 
   /** @return the HTTP port bound */
@@ -91,7 +91,8 @@ public final class Gateway {
    * @return completes when stopped
    */
   public Future<Void> stop() {
-    return fcgiClient.close().transform(v -> vertx.close());
+    fcgiClient.close();
+    return vertx.close();
   }
 
   private static TenantRegistry openRegistry(GatewayConfig config) {

@@ -1,0 +1,553 @@
+#!/usr/bin/env bash
+#
+# FastCGI throughput benchmark: the gateway against nginx, both in front of the SAME php-fpm pool,
+# in one run, on one machine.
+#
+#   bench/fcgi-throughput.sh                      # 15 s per measurement
+#   DURATION=30 bench/fcgi-throughput.sh          # longer measurements
+#   NGINX_WORKERS=1 bench/fcgi-throughput.sh      # skip the worker_processes probe
+#   BENCH_NGINX_ONLY=1 bench/fcgi-throughput.sh   # nginx and php-fpm only (no gateway needed)
+#   KEEP_TMP=1 bench/fcgi-throughput.sh           # keep the temp dir (configs, logs, wrk output)
+#
+# Targets (all behind one php-fpm master, pm = static, 4 workers, unix socket):
+#   nginx-common  `fastcgi_pass unix:<sock>;` - a new FastCGI connection per request
+#   nginx-tuned   upstream with `keepalive 2;` and `fastcgi_keep_conn on;`
+#   gateway       bin/gateway with one tenant "bench" whose `backend` is the same socket
+# Scripts: hello.php (12 bytes) and big.php (exactly 131072 bytes).
+# Load: wrk -t2 -c16 --latency, Host: bench.test, after a warm-up of WARMUP (5) seconds per target.
+# php-fpm is restarted before each target's warm-up: php-fpm workers stay pinned to idle kept-alive
+# connections, so connections still cached by the previously measured target (nginx-tuned, the
+# gateway) would otherwise leave fewer free workers for the next one.
+#
+# nginx worker_processes: unless NGINX_WORKERS is set, the script measures tuned nginx with
+# `worker_processes 1` and with `auto` (hello.php, 5 s each) and keeps the faster one: the gateway
+# uses every core, so nginx gets the setting that makes it the stronger baseline. The choice and
+# both probe figures are printed.
+#
+# Criteria (hello.php only; big.php ratios are informational):
+#   gateway req/s >= 0.9 x nginx-tuned req/s   and   gateway p99 <= 1.5 x nginx-common p99,
+#   and no non-2xx responses or socket errors at the gateway.
+#
+# Exit status: 0 all criteria PASS (or BENCH_NGINX_ONLY), 2 a criterion FAILs, 1 the setup failed.
+# Every process the script starts is stopped on exit, including on failure and Ctrl-C.
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DURATION="${DURATION:-15}"
+WARMUP="${WARMUP:-5}"
+THREADS=2
+CONNECTIONS=16
+WORKERS=4
+BIG_BYTES=131072
+HOST_HEADER="bench.test"
+NGINX_WORKERS="${NGINX_WORKERS:-}"
+BENCH_NGINX_ONLY="${BENCH_NGINX_ONLY:-0}"
+KEEP_TMP="${KEEP_TMP:-0}"
+
+TMP=""
+PGIDS=()          # process groups started here (each via setsid), stopped by cleanup
+NGINX_PGID=""
+declare -A RPS P99 ERRS
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- process management
+
+# Starts "$@" in its own session (so its process group id is its pid) with stdout+stderr going to
+# the file $1. Sets STARTED_PID.
+start_bg() {
+  local out="$1"
+  shift
+  setsid "$@" >"$out" 2>&1 </dev/null &
+  STARTED_PID=$!
+  PGIDS+=("$STARTED_PID")
+}
+
+# Stops the process group $1: SIGTERM, up to 10 s for the leader to exit, then SIGKILL for
+# whatever is left of the group (workers that outlived their master).
+stop_group() {
+  local pgid="$1" state i
+  kill -TERM -- "-$pgid" 2>/dev/null || true
+  for (( i = 0; i < 100; i++ )); do
+    state="$(ps -o stat= -p "$pgid" 2>/dev/null || true)"
+    [[ -z "$state" || "$state" == Z* ]] && break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+  wait "$pgid" 2>/dev/null || true
+}
+
+# Stops the process group $1 and drops it from the groups cleanup stops.
+stop_and_forget() {
+  local gone="$1" kept=() pgid
+  stop_group "$gone"
+  for pgid in "${PGIDS[@]}"; do
+    [[ "$pgid" == "$gone" ]] || kept+=("$pgid")
+  done
+  PGIDS=("${kept[@]+"${kept[@]}"}")
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local pgid
+  for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
+    stop_group "$pgid"
+  done
+  if [[ -n "$TMP" && -d "$TMP" ]]; then
+    # kept when asked, or when the setup failed (not after a verdict or an interrupt)
+    if [[ "$KEEP_TMP" == 1 || ! " 0 2 130 143 " == *" $rc "* ]]; then
+      log "kept $TMP (configs, logs, wrk output)"
+    else
+      rm -rf "$TMP"
+    fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- prerequisites
+
+find_php_fpm() {
+  local candidate
+  if candidate="$(command -v php-fpm 2>/dev/null)"; then
+    echo "$candidate"
+    return 0
+  fi
+  candidate="$(printf '%s\n' /usr/sbin/php-fpm* | sort -V | tail -n 1)"
+  [[ -x "$candidate" ]] && echo "$candidate"
+}
+
+ensure_tools() {
+  local missing=()
+  [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
+  command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+  (( ${#missing[@]} == 0 )) && return 0
+  if [[ "$(id -u)" -ne 0 ]]; then
+    printf '[bench] missing: %s. Install them with:\n  sudo apt-get install -y %s\n' \
+      "${missing[*]}" "${missing[*]}" >&2
+    exit 1
+  fi
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+}
+
+# Prints N free TCP ports on 127.0.0.1, space separated, all distinct.
+free_ports() {
+  local n="$1"
+  if command -v python3 >/dev/null 2>&1; then
+    python3 - "$n" <<'PY'
+import socket, sys
+held = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in held))
+PY
+    return 0
+  fi
+  # fallback: random ports of the ephemeral range that nothing uses according to ss
+  local low high used picked=() port
+  read -r low high </proc/sys/net/ipv4/ip_local_port_range
+  used=" $(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u | tr '\n' ' ') "
+  while (( ${#picked[@]} < n )); do
+    port=$(( low + (RANDOM * 32768 + RANDOM) % (high - low + 1) ))
+    [[ "$used" == *" $port "* || " ${picked[*]} " == *" $port "* ]] && continue
+    picked+=("$port")
+  done
+  echo "${picked[*]}"
+}
+
+# Polls until curl gets HTTP 200 from $1 (with Host: bench.test), at most $2 seconds, while the
+# process $3 lives. Returns 1 on timeout, 2 when the process exited.
+wait_for_200() {
+  local url="$1" timeout_s="$2" pid="$3" deadline code
+  deadline=$(( SECONDS + timeout_s ))
+  while (( SECONDS < deadline )); do
+    kill -0 "$pid" 2>/dev/null || return 2
+    code="$(curl -s -o /dev/null -m 2 -w '%{http_code}' -H "Host: $HOST_HEADER" "$url" || true)"
+    [[ "$code" == 200 ]] && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+# ---------------------------------------------------------------- php-fpm
+
+start_php_fpm() {
+  local conf="$TMP/php-fpm.conf" user_lines="" group="nogroup" deadline
+  if [[ "$(id -u)" -eq 0 ]]; then
+    # php-fpm refuses to run pool workers as root without -R; run them as nobody instead.
+    getent group nogroup >/dev/null || group="nobody"
+    user_lines="user = nobody
+group = $group"
+  fi
+  cat >"$conf" <<EOF
+[global]
+pid = $TMP/php-fpm.pid
+error_log = $TMP/php-fpm.log
+daemonize = no
+
+[bench]
+listen = $SOCK
+listen.mode = 0666
+$user_lines
+pm = static
+pm.max_children = $WORKERS
+; no access.log: php-fpm writes none when it is not set
+catch_workers_output = no
+php_admin_flag[log_errors] = on
+php_admin_value[error_log] = $TMP/php-errors.log
+EOF
+  # the workers (nobody when run as root) append PHP errors here; they cannot create files in $TMP
+  touch "$TMP/php-errors.log"
+  chmod 666 "$TMP/php-errors.log"
+  rm -f "$SOCK"
+  start_bg "$TMP/php-fpm.out" "$PHP_FPM" -F -y "$conf" -p "$TMP"
+  PHP_FPM_PID=$STARTED_PID
+  deadline=$(( SECONDS + 10 ))
+  until [[ -S "$SOCK" ]]; do
+    if ! kill -0 "$PHP_FPM_PID" 2>/dev/null || (( SECONDS >= deadline )); then
+      cat "$TMP/php-fpm.out" "$TMP/php-fpm.log" >&2 2>/dev/null || true
+      die "php-fpm did not come up"
+    fi
+    sleep 0.05
+  done
+  [[ "${1:-}" == quiet ]] \
+    || log "php-fpm master pid $PHP_FPM_PID, pm = static, max_children = $WORKERS, socket $SOCK"
+}
+
+# A fresh php-fpm before each measurement: a worker serves one connection at a time and stays
+# pinned to an idle kept-alive connection, so connections cached by the target measured before
+# (nginx-tuned's upstream keepalive, the gateway's pool) would otherwise take workers away from
+# the next target. Restarting closes them all; each target starts with all workers free.
+restart_php_fpm() {
+  stop_and_forget "$PHP_FPM_PID"
+  start_php_fpm quiet
+}
+
+# ---------------------------------------------------------------- nginx
+
+# Writes nginx.conf with worker_processes $1.
+write_nginx_conf() {
+  local workers="$1"
+  mkdir -p "$TMP/nginx/tmp"
+  # \$ below: nginx variables, not shell ones
+  cat >"$TMP/nginx/nginx.conf" <<EOF
+worker_processes $workers;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+
+events {
+  worker_connections 1024;
+}
+
+http {
+  # a buffered access log, as a production nginx would keep (the gateway writes one too)
+  access_log $TMP/nginx/access.log combined buffer=64k flush=1s;
+  client_body_temp_path $TMP/nginx/tmp/body;
+  fastcgi_temp_path $TMP/nginx/tmp/fastcgi;
+  proxy_temp_path $TMP/nginx/tmp/proxy;
+  scgi_temp_path $TMP/nginx/tmp/scgi;
+  uwsgi_temp_path $TMP/nginx/tmp/uwsgi;
+
+  upstream php_tuned {
+    server unix:$SOCK;
+    keepalive 2;
+  }
+
+  # common: the configuration most sites run, one FastCGI connection per request
+  server {
+    listen 127.0.0.1:$PORT_COMMON;
+    server_name $HOST_HEADER;
+    root $TMP/public;
+    location ~ \.php\$ {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
+      fastcgi_pass unix:$SOCK;
+    }
+  }
+
+  # tuned: FastCGI connections kept alive (FCGI_KEEP_CONN)
+  server {
+    listen 127.0.0.1:$PORT_TUNED;
+    server_name $HOST_HEADER;
+    root $TMP/public;
+    location ~ \.php\$ {
+      include /etc/nginx/fastcgi_params;
+      fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
+      fastcgi_pass php_tuned;
+      fastcgi_keep_conn on;
+    }
+  }
+}
+EOF
+}
+
+# Starts nginx with worker_processes $1 and waits until both servers answer.
+start_nginx() {
+  local workers="$1"
+  write_nginx_conf "$workers"
+  local args=(-p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/error.log")
+  "$NGINX" "${args[@]}" -t -q || die "nginx -t failed for $TMP/nginx/nginx.conf"
+  start_bg "$TMP/nginx/nginx.out" "$NGINX" "${args[@]}" -g 'daemon off;'
+  NGINX_PGID=$STARTED_PID
+  if ! wait_for_200 "http://127.0.0.1:$PORT_COMMON/hello.php" 10 "$NGINX_PGID" \
+      || ! wait_for_200 "http://127.0.0.1:$PORT_TUNED/hello.php" 10 "$NGINX_PGID"; then
+    cat "$TMP/nginx/nginx.out" "$TMP/nginx/error.log" >&2 2>/dev/null || true
+    die "nginx did not answer 200 for hello.php"
+  fi
+}
+
+stop_nginx() {
+  [[ -n "$NGINX_PGID" ]] || return 0
+  stop_and_forget "$NGINX_PGID"
+  NGINX_PGID=""
+}
+
+# ---------------------------------------------------------------- gateway
+
+# Checks for bin/gateway and builds the gateway when gateway/target/lib is missing.
+prepare_gateway() {
+  [[ -x "$REPO_ROOT/bin/gateway" ]] \
+    || die "$REPO_ROOT/bin/gateway not found (set BENCH_NGINX_ONLY=1 to benchmark nginx only)"
+  if [[ ! -d "$REPO_ROOT/gateway/target/lib" ]]; then
+    command -v mvn >/dev/null 2>&1 || die "mvn not found: apt-get install -y maven"
+    log "building the gateway (mvn -B -q -DskipTests package)"
+    (cd "$REPO_ROOT" && mvn -B -q -DskipTests package)
+  fi
+}
+
+start_gateway() {
+  mkdir -p "$TMP/run"
+  cat >"$TMP/tenants.yaml" <<EOF
+tenants:
+  - id: bench
+    domains: ["$HOST_HEADER"]
+    docroot: "$TMP/public"
+    routing: { mode: scripts, index: index.php }
+    php: { max_children: $WORKERS }
+    backend: "unix:$SOCK"
+EOF
+  # env -C: the gateway runs from the repo root (conf/ is relative to it); no subshell, so the
+  # gateway stays a child of this script and cleanup can wait for it
+  start_bg "$TMP/gateway.log" env -C "$REPO_ROOT" \
+    GATEWAY_HTTP_PORT="$PORT_GATEWAY" GATEWAY_ADMIN_PORT="$PORT_ADMIN" GATEWAY_REGISTRY=file \
+    GATEWAY_REGISTRY_FILE="$TMP/tenants.yaml" GATEWAY_RUN_DIR="$TMP/run" "$REPO_ROOT/bin/gateway"
+  GATEWAY_PGID=$STARTED_PID
+  log "gateway starting (pid $GATEWAY_PGID, port $PORT_GATEWAY, log $TMP/gateway.log)"
+  local rc=0
+  wait_for_200 "http://127.0.0.1:$PORT_GATEWAY/hello.php" 60 "$GATEWAY_PGID" || rc=$?
+  if (( rc != 0 )); then
+    printf -- '----- gateway log (%s) -----\n' "$TMP/gateway.log" >&2
+    cat "$TMP/gateway.log" >&2 || true
+    printf -- '-----\n' >&2
+    (( rc == 2 )) && die "the gateway exited before it answered hello.php"
+    die "the gateway did not answer 200 for hello.php within 60 s"
+  fi
+  log "gateway ready"
+}
+
+# ---------------------------------------------------------------- measurements
+
+url_of() {
+  case "$1" in
+    nginx-common) echo "http://127.0.0.1:$PORT_COMMON/$2" ;;
+    nginx-tuned) echo "http://127.0.0.1:$PORT_TUNED/$2" ;;
+    gateway) echo "http://127.0.0.1:$PORT_GATEWAY/$2" ;;
+  esac
+}
+
+# Fails unless every target returns the expected body: otherwise a fast error page would be
+# measured instead of PHP.
+check_bodies() {
+  local target body size
+  for target in "${TARGETS[@]}"; do
+    body="$(curl -s -m 5 -H "Host: $HOST_HEADER" "$(url_of "$target" hello.php)")"
+    [[ "$body" == "hello world" ]] || die "$target hello.php answered '${body:0:200}'"
+    size="$(curl -s -m 5 -o /dev/null -w '%{size_download}' -H "Host: $HOST_HEADER" \
+      "$(url_of "$target" big.php)")"
+    [[ "$size" == "$BIG_BYTES" ]] || die "$target big.php answered $size bytes, not $BIG_BYTES"
+  done
+  log "responses checked: hello.php = 'hello world', big.php = $BIG_BYTES bytes on every target"
+}
+
+# wrk's latency figure ("512.00us", "1.23ms", "2.01s", "1.00m") in milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
+    else if (v ~ /h$/) { sub(/h$/, "", v); printf "%.3f", v * 3600000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+    else printf "nan" }'
+}
+
+# Runs wrk for $3 seconds against target $1, script $2; prints the raw output file name.
+run_wrk() {
+  local target="$1" script="$2" seconds="$3" out
+  out="$TMP/wrk-$target-${script%.php}-${seconds}s.txt"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --latency -H "Host: $HOST_HEADER" \
+    "$(url_of "$target" "$script")" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+  echo "$out"
+}
+
+rps_of() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
+
+# Non-2xx responses plus socket errors reported by wrk.
+errors_of() {
+  awk '/Non-2xx or 3xx responses:/ { n += $NF }
+       /Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { sub(/,/, "", $i); n += $i } }
+       END { print n + 0 }' "$1"
+}
+
+measure() {
+  local target="$1" script="$2" out p99
+  log "$target $script: warm-up ${WARMUP}s, then ${DURATION}s"
+  restart_php_fpm
+  run_wrk "$target" "$script" "$WARMUP" >/dev/null
+  out="$(run_wrk "$target" "$script" "$DURATION")"
+  if [[ "$target" == gateway ]] && ! kill -0 "$GATEWAY_PGID" 2>/dev/null; then
+    tail -n 30 "$TMP/gateway.log" >&2 || true
+    die "the gateway exited during the measurement (log: $TMP/gateway.log); figures discarded"
+  fi
+  p99="$(awk '$1 == "99%" { print $2 }' "$out")"
+  [[ -n "$p99" ]] || die "no 99% line in $out"
+  RPS[$target:$script]="$(rps_of "$out")"
+  P99[$target:$script]="$(to_ms "$p99")"
+  ERRS[$target:$script]="$(errors_of "$out")"
+  if [[ "$(awk '$2 == "requests" && $3 == "in" { print $1 }' "$out")" == 0 ]]; then
+    ERRS[$target:$script]="stalled"   # not one response in the whole run
+  fi
+}
+
+# Picks nginx worker_processes: NGINX_WORKERS, or whichever of 1 and auto serves hello.php faster
+# through the tuned server. Leaves nginx running with the choice.
+choose_nginx_workers() {
+  if [[ -n "$NGINX_WORKERS" ]]; then
+    start_nginx "$NGINX_WORKERS"
+    NGINX_CHOICE="worker_processes $NGINX_WORKERS (from NGINX_WORKERS)"
+    return 0
+  fi
+  local w out best="" best_rps=0 probe=()
+  for w in 1 auto; do
+    restart_php_fpm
+    start_nginx "$w"
+    run_wrk nginx-tuned hello.php 2 >/dev/null
+    out="$(run_wrk nginx-tuned hello.php 5)"
+    probe+=("$w: $(rps_of "$out") req/s")
+    if awk -v a="$(rps_of "$out")" -v b="$best_rps" 'BEGIN { exit !(a > b) }'; then
+      best="$w"
+      best_rps="$(rps_of "$out")"
+    fi
+    stop_nginx
+  done
+  start_nginx "$best"
+  NGINX_CHOICE="worker_processes $best (probe, tuned hello.php 5 s: ${probe[0]}, ${probe[1]};"
+  NGINX_CHOICE+=" the faster nginx is the fairer baseline)"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "nan" }'; }
+
+report() {
+  local target script verdict=0
+  echo
+  echo "== machine"
+  echo "uname:  $(uname -a)"
+  echo "nproc:  $(nproc)"
+  echo "cpu:    $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  echo "php:    $("$PHP_FPM" -v | head -n 1)"
+  echo "nginx:  $("$NGINX" -v 2>&1)"
+  echo "wrk:    $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
+  echo "load:   wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, warm-up ${WARMUP}s per target"
+  echo "pool:   php-fpm pm = static, max_children = $WORKERS, unix socket, restarted before each"
+  echo "        target so that no other client's idle kept-alive connection pins a worker"
+  echo "nginx:  $NGINX_CHOICE"
+  echo
+  echo "== results"
+  printf '%-14s %-10s %12s %10s %8s\n' target script "req/s" "p99 ms" errors
+  for script in hello.php big.php; do
+    for target in "${TARGETS[@]}"; do
+      printf '%-14s %-10s %12s %10s %8s\n' "$target" "$script" "${RPS[$target:$script]}" \
+        "${P99[$target:$script]}" "${ERRS[$target:$script]}"
+    done
+  done
+  echo
+  if [[ "$BENCH_NGINX_ONLY" == 1 ]]; then
+    echo "== ratios: n/a (BENCH_NGINX_ONLY=1)"
+    return 0
+  fi
+  echo "== ratios"
+  local tput lat errs ok_t ok_l
+  for script in hello.php big.php; do
+    tput="$(ratio "${RPS[gateway:$script]}" "${RPS[nginx-tuned:$script]}")"
+    lat="$(ratio "${P99[gateway:$script]}" "${P99[nginx-common:$script]}")"
+    errs="${ERRS[gateway:$script]}"
+    if [[ "$script" != hello.php ]]; then
+      printf '%-10s gateway/tuned req/s    %6s                 (informational)\n' "$script" "$tput"
+      printf '%-10s gateway/common p99     %6s                 (informational)\n' "$script" "$lat"
+      continue
+    fi
+    ok_t=FAIL; ok_l=FAIL
+    awk -v r="$tput" 'BEGIN { exit !(r != "nan" && r >= 0.9) }' && ok_t=PASS
+    awk -v r="$lat" 'BEGIN { exit !(r != "nan" && r <= 1.5) }' && ok_l=PASS
+    printf '%-10s gateway/tuned req/s    %6s   need >= 0.90  %s\n' "$script" "$tput" "$ok_t"
+    printf '%-10s gateway/common p99     %6s   need <= 1.50  %s\n' "$script" "$lat" "$ok_l"
+    if [[ "$errs" != 0 ]]; then
+      printf '%-10s gateway errors         %6s   need 0        FAIL\n' "$script" "$errs"
+      verdict=2
+    fi
+    [[ "$ok_t" == PASS && "$ok_l" == PASS ]] || verdict=2
+  done
+  echo
+  if (( verdict == 0 )); then echo "RESULT: PASS"; else echo "RESULT: FAIL"; fi
+  return "$verdict"
+}
+
+# ---------------------------------------------------------------- main
+
+main() {
+  ensure_tools
+  [[ "$BENCH_NGINX_ONLY" == 1 ]] || prepare_gateway
+  PHP_FPM="$(find_php_fpm)"
+  NGINX="$(command -v nginx 2>/dev/null || echo /usr/sbin/nginx)"
+
+  TMP="$(mktemp -d "${TMPDIR:-/tmp}/fcgi-bench.XXXXXX")"
+  chmod 755 "$TMP"   # php-fpm workers (nobody when run as root) must reach the docroot
+  SOCK="$TMP/php.sock"
+  mkdir -p "$TMP/public"
+  printf '%s\n' '<?php echo "hello world\n";' >"$TMP/public/hello.php"
+  printf '%s\n' "<?php echo str_repeat('x', $BIG_BYTES);" >"$TMP/public/big.php"
+  log "temp dir $TMP"
+
+  read -r PORT_COMMON PORT_TUNED PORT_GATEWAY PORT_ADMIN <<<"$(free_ports 4)"
+  log "ports: nginx-common $PORT_COMMON, nginx-tuned $PORT_TUNED, gateway $PORT_GATEWAY (admin $PORT_ADMIN)"
+
+  TARGETS=(nginx-common nginx-tuned)
+  [[ "$BENCH_NGINX_ONLY" == 1 ]] || TARGETS+=(gateway)
+
+  start_php_fpm
+  choose_nginx_workers
+  log "nginx: $NGINX_CHOICE"
+  [[ "$BENCH_NGINX_ONLY" == 1 ]] || start_gateway
+  check_bodies
+
+  local script target
+  for script in hello.php big.php; do
+    for target in "${TARGETS[@]}"; do
+      measure "$target" "$script"
+    done
+  done
+  report
+}
+
+main "$@"
