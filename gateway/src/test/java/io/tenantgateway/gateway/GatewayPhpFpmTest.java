@@ -291,7 +291,7 @@ class GatewayPhpFpmTest {
     int size = 20 * 1024 * 1024;
     Path progress = scratch.resolve("progress");
     try (RawHttp http = new RawHttp(port, 32 * 1024)) {
-      http.send("GET /big.php?n=" + size + "&progress=" + progress + " HTTP/1.1\r\nHost: site.test\r\n\r\n");
+      http.send("GET /big.php?n=" + size + "&progress=" + progress + " HTTP/1.1\r\nHost: scripts.test\r\n\r\n");
       RawHttp.Response head = http.readHead();
       assertEquals(200, head.status());
       long stalledAt = waitUntilStalled(progress);

@@ -153,8 +153,14 @@ public final class GatewayConfig {
     for (String key : yaml.fieldNames()) {
       String path = prefix + key;
       Object value = yaml.getValue(key);
+      if (key.contains(".")) {
+        throw new ConfigException(file + ": " + path + ": unknown setting (nest the keys instead of a dotted name)");
+      }
+      boolean isGroup = SETTINGS.stream().anyMatch(s -> s.path().startsWith(path + "."));
+      if (value == null && isGroup) {
+        continue; // a group whose entries are all commented out
+      }
       if (value instanceof JsonObject) {
-        boolean isGroup = SETTINGS.stream().anyMatch(s -> s.path().startsWith(path + "."));
         if (!isGroup) {
           throw new ConfigException(file + ": " + path + ": unknown setting");
         }
@@ -167,14 +173,15 @@ public final class GatewayConfig {
 
   private static Object convert(Setting setting, Object raw, String where) {
     if (!setting.isNumber()) {
-      if (raw instanceof JsonObject || raw instanceof io.vertx.core.json.JsonArray) {
-        throw new ConfigException(where + ": expected a text value");
+      if (!(raw instanceof String)) {
+        // YAML reads 0123 as 83, 0x1F as 31 and yes as true: a token or password must be quoted
+        throw new ConfigException(where + ": expected a text value (quote it), got '" + raw + "'");
       }
-      return String.valueOf(raw);
+      return raw;
     }
     long number;
     try {
-      number = raw instanceof Number && !(raw instanceof Double || raw instanceof Float)
+      number = raw instanceof Integer || raw instanceof Long
         ? ((Number) raw).longValue() : Long.parseLong(String.valueOf(raw).trim());
     } catch (NumberFormatException e) {
       throw new ConfigException(where + ": expected a whole number, got '" + raw + "'");

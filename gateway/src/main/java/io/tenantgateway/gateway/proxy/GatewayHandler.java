@@ -72,7 +72,8 @@ public final class GatewayHandler implements Handler<RoutingContext> {
 
   private static String encodeLocation(String location) {
     StringBuilder out = new StringBuilder(location.length());
-    byte[] bytes = location.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    // the path is already percent-encoded; the query is raw request bytes, one char per byte
+    byte[] bytes = location.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     for (byte b : bytes) {
       int c = b & 0xFF;
       if (c > 0x20 && c < 0x7F && c != '"' && c != '<' && c != '>' && c != '`') {

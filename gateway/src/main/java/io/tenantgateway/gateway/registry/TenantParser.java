@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.net.IDN;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,7 +57,7 @@ public final class TenantParser {
     rejectUnknown(php, PHP, id, "php.");
     JsonObject limits = object(json, id, "limits");
     rejectUnknown(limits, LIMITS, id, "limits.");
-    String backend = optionalString(json, id, "backend", null);
+    String backend = optionalString(json, id, "", "backend", null);
     int maxChildren = integer(php, id, "php.", "max_children", 5, 1, 1024);
     if (backend != null) {
       try {
@@ -141,7 +142,12 @@ public final class TenantParser {
 
   private static String docroot(JsonObject json, String id) {
     String docroot = requireString(json, id, "docroot");
-    Path path = Path.of(docroot);
+    Path path;
+    try {
+      path = Path.of(docroot);
+    } catch (InvalidPathException e) {
+      throw new InvalidTenantException(id, "docroot", "'" + docroot + "' is not a valid path");
+    }
     if (!path.isAbsolute()) {
       throw new InvalidTenantException(id, "docroot", "'" + docroot + "' is not an absolute path");
     }
@@ -152,7 +158,7 @@ public final class TenantParser {
   }
 
   private static Tenant.Mode mode(JsonObject routing, String id) {
-    String mode = optionalString(routing, id, "mode", Tenant.Mode.FRONT_CONTROLLER.jsonName);
+    String mode = optionalString(routing, id, "routing.", "mode", Tenant.Mode.FRONT_CONTROLLER.jsonName);
     for (Tenant.Mode m : Tenant.Mode.values()) {
       if (m.jsonName.equals(mode)) {
         return m;
@@ -162,7 +168,7 @@ public final class TenantParser {
   }
 
   private static String index(JsonObject routing, String id) {
-    String index = optionalString(routing, id, "index", "index.php");
+    String index = optionalString(routing, id, "routing.", "index", "index.php");
     if (!INDEX.matcher(index).matches()) {
       throw new InvalidTenantException(id, "routing.index", "expected a .php file name without a path");
     }
@@ -196,13 +202,13 @@ public final class TenantParser {
     return (String) value;
   }
 
-  private static String optionalString(JsonObject json, String id, String field, String fallback) {
+  private static String optionalString(JsonObject json, String id, String prefix, String field, String fallback) {
     Object value = json.getValue(field);
     if (value == null) {
       return fallback;
     }
     if (!(value instanceof String)) {
-      throw new InvalidTenantException(id, field, "expected a string");
+      throw new InvalidTenantException(id, prefix + field, "expected a string");
     }
     return (String) value;
   }

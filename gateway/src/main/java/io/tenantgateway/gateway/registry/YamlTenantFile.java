@@ -1,5 +1,6 @@
 package io.tenantgateway.gateway.registry;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tenantgateway.gateway.config.ConfigException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -19,7 +20,8 @@ import java.util.Map;
  */
 public final class YamlTenantFile {
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   private YamlTenantFile() {
   }
@@ -82,8 +84,9 @@ public final class YamlTenantFile {
    */
   public static JsonObject readYamlObject(Path file) {
     Object parsed;
-    try {
-      parsed = YAML.readValue(file.toFile(), Object.class);
+    try (JsonParser parser = YAML.createParser(file.toFile())) {
+      // an empty or comments-only file has no token at all; readValue would call that an error
+      parsed = parser.nextToken() == null ? null : YAML.readValue(parser, Object.class);
     } catch (IOException e) {
       throw new ConfigException(file + ": cannot read: " + e.getMessage());
     }

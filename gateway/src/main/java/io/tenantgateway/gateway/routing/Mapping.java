@@ -29,7 +29,7 @@ public sealed interface Mapping {
   /**
    * Redirect a directory path without its trailing slash.
    *
-   * @param location the target path
+   * @param location the target path, percent-encoded (UTF-8), without the query
    */
   record Redirect(String location) implements Mapping {
   }

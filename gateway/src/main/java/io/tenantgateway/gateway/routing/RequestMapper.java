@@ -37,6 +37,7 @@ public final class RequestMapper {
 
   private static final Pattern PHP_LIKE = Pattern.compile(".*\\.(php\\d*|phtml|phar|inc)[. ]*");
   private static final String FALLBACK_INDEX = "index.html";
+  private static final String PATH_SAFE = "-._~!$&'()*+,;=:@/";
 
   /**
    * @param site the tenant
@@ -63,7 +64,7 @@ public final class RequestMapper {
     Path file = resolve(site, path);
     if (path.endsWith("/")) {
       if (Files.isDirectory(file)) {
-        return directoryIndex(site, path, file);
+        return insideDocroot(site, file) ? directoryIndex(site, path, file) : new Mapping.Refused(404);
       }
       return frontController ? frontController(site) : new Mapping.Refused(404);
     }
@@ -76,7 +77,7 @@ public final class RequestMapper {
       return staticFile(site, file, name);
     }
     if (attributes != null && attributes.isDirectory()) {
-      return new Mapping.Redirect(path + "/");
+      return insideDocroot(site, file) ? new Mapping.Redirect(encodePath(path) + "/") : new Mapping.Refused(404);
     }
     if (name.endsWith(".php") || !frontController) {
       return new Mapping.Refused(404);
@@ -204,12 +205,14 @@ public final class RequestMapper {
 
   private static String percentDecode(String raw) {
     if (raw.indexOf('%') < 0) {
+      boolean ascii = true;
       for (int i = 0; i < raw.length(); i++) {
-        if (raw.charAt(i) > 0x7F) {
-          return utf8(raw.getBytes(StandardCharsets.ISO_8859_1));
+        if (raw.charAt(i) > 0xFF) {
+          return null;
         }
+        ascii &= raw.charAt(i) <= 0x7F;
       }
-      return raw;
+      return ascii ? raw : utf8(raw.getBytes(StandardCharsets.ISO_8859_1));
     }
     byte[] bytes = new byte[raw.length()];
     int n = 0;
@@ -222,8 +225,8 @@ public final class RequestMapper {
         if (i + 2 >= raw.length()) {
           return null;
         }
-        int hi = Character.digit(raw.charAt(i + 1), 16);
-        int lo = Character.digit(raw.charAt(i + 2), 16);
+        int hi = hexDigit(raw.charAt(i + 1));
+        int lo = hexDigit(raw.charAt(i + 2));
         if (hi < 0 || lo < 0) {
           return null;
         }
@@ -236,6 +239,29 @@ public final class RequestMapper {
     byte[] exact = new byte[n];
     System.arraycopy(bytes, 0, exact, 0, n);
     return utf8(exact);
+  }
+
+  private static int hexDigit(char c) {
+    return c < 0x80 ? Character.digit(c, 16) : -1;
+  }
+
+  /**
+   * @param path a normalised (decoded) path
+   * @return the path percent-encoded as UTF-8, keeping only unreserved characters, sub-delimiters,
+   *     {@code :}, {@code @} and {@code /} as they are
+   */
+  static String encodePath(String path) {
+    StringBuilder out = new StringBuilder(path.length() + 16);
+    for (byte b : path.getBytes(StandardCharsets.UTF_8)) {
+      int c = b & 0xFF;
+      if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || PATH_SAFE.indexOf(c) >= 0) {
+        out.append((char) c);
+      } else {
+        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+          .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
+      }
+    }
+    return out.toString();
   }
 
   private static String utf8(byte[] bytes) {

@@ -4,7 +4,6 @@ import io.tenantgateway.fcgi.FcgiEndpoint;
 import io.tenantgateway.gateway.registry.Tenant;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
@@ -25,13 +24,17 @@ public final class TenantSite {
   public TenantSite(Tenant tenant) {
     this.tenant = tenant;
     this.docroot = Path.of(tenant.docroot());
-    try {
-      this.realDocroot = docroot.toRealPath();
-    } catch (IOException e) {
-      throw new UncheckedIOException("docroot of tenant '" + tenant.id() + "' is not readable", e);
-    }
+    this.realDocroot = realPathOrSelf(docroot);
     this.endpoint = tenant.backend() == null ? null : FcgiEndpoint.parse(tenant.backend(), tenant.php().maxChildren());
     this.serverName = tenant.domains().stream().filter(d -> !d.startsWith("*.")).findFirst().orElse(null);
+  }
+
+  private static Path realPathOrSelf(Path docroot) {
+    try {
+      return docroot.toRealPath();
+    } catch (IOException e) {
+      return docroot.toAbsolutePath().normalize();
+    }
   }
 
   /** @return the tenant definition */
