@@ -3,19 +3,17 @@ package io.tenantgateway.gateway;
 import io.tenantgateway.gateway.config.GatewayConfig;
 import io.tenantgateway.gateway.proxy.FastCgiProxy;
 import io.tenantgateway.gateway.proxy.GatewayHandler;
-import io.tenantgateway.gateway.proxy.RequestChecks;
 import io.tenantgateway.gateway.routing.HostRouter;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.ext.web.Router;
 
 import java.util.function.Supplier;
 
 /**
- * One HTTP listener on one event loop. Several instances share the port; each has its own router
- * and static file handlers, all share the FastCGI client and the registry snapshot.
+ * One HTTP listener on one event loop. Several instances share the port; each has its own static
+ * file handlers, all share the FastCGI client and the registry snapshot.
  */
 public final class GatewayVerticle extends VerticleBase {
 
@@ -37,8 +35,6 @@ public final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    Router web = Router.router(vertx);
-    web.route().handler(new GatewayHandler(router, proxy));
     HttpServerOptions options = new HttpServerOptions()
       .setHost(config.string("http.host"))
       .setPort(config.integer("http.port"))
@@ -47,11 +43,7 @@ public final class GatewayVerticle extends VerticleBase {
       .setIdleTimeout(config.integer("http.idle_timeout_s"))
       .setTcpNoDelay(true)
       .setCompressionSupported(false);
-    server = vertx.createHttpServer(options).requestHandler(request -> {
-      if (!RequestChecks.refused(request)) {
-        web.handle(request);
-      }
-    });
+    server = vertx.createHttpServer(options).requestHandler(new GatewayHandler(vertx, router, proxy));
     return server.listen();
   }
 

@@ -5,37 +5,41 @@ import io.tenantgateway.gateway.routing.Mapping;
 import io.tenantgateway.gateway.routing.RequestMapper;
 import io.tenantgateway.gateway.routing.TenantSite;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.RoutingContext;
 
 import java.util.function.Supplier;
 
 /**
- * The request path, top to bottom, after {@link RequestChecks}: Host → tenant, path → script or
- * file, then serve the file or forward the script over FastCGI.
+ * The request path, top to bottom: refuse malformed requests ({@link RequestChecks}), Host →
+ * tenant, path → script or file, then serve the file or forward the script over FastCGI.
  */
-public final class GatewayHandler implements Handler<RoutingContext> {
+public final class GatewayHandler implements Handler<HttpServerRequest> {
 
   private final Supplier<HostRouter> router;
   private final RequestMapper mapper = new RequestMapper();
-  private final StaticFiles staticFiles = new StaticFiles();
+  private final StaticFiles staticFiles;
   private final FastCgiProxy proxy;
 
   /**
+   * @param vertx the Vert.x instance
    * @param router the current registry snapshot
    * @param proxy forwards script requests
    */
-  public GatewayHandler(Supplier<HostRouter> router, FastCgiProxy proxy) {
+  public GatewayHandler(Vertx vertx, Supplier<HostRouter> router, FastCgiProxy proxy) {
     this.router = router;
     this.proxy = proxy;
+    this.staticFiles = new StaticFiles(vertx);
   }
 
   @Override
-  public void handle(RoutingContext context) {
-    HttpServerRequest request = context.request();
+  public void handle(HttpServerRequest request) {
     request.pause();
+    if (RequestChecks.refused(request)) {
+      return;
+    }
     String host = request.authority() == null ? null : HostRouter.normalize(request.authority().host());
     TenantSite site = host == null ? null : router.get().route(host);
     if (site == null) {
@@ -54,7 +58,7 @@ public final class GatewayHandler implements Handler<RoutingContext> {
         request.response().putHeader("Allow", "GET, HEAD");
         answer(request, 405);
       } else {
-        staticFiles.serve(context, site);
+        staticFiles.serve(request, site);
       }
     } else if (mapping instanceof Mapping.Redirect) {
       String query = request.query();

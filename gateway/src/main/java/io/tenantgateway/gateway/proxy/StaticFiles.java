@@ -1,7 +1,9 @@
 package io.tenantgateway.gateway.proxy;
 
 import io.tenantgateway.gateway.routing.TenantSite;
-import io.vertx.ext.web.RoutingContext;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
 
@@ -11,23 +13,32 @@ import java.util.Map;
 /**
  * Serves a tenant's non-PHP files through Vert.x Web's {@link StaticHandler} (Content-Type,
  * Last-Modified, ETag, conditional requests, Range, HEAD). The request mapper has already decided
- * that the path is a file inside the docroot; one handler per tenant and event loop.
+ * that the path is a file inside the docroot; one router per tenant and event loop.
  */
 public final class StaticFiles {
 
-  private final Map<String, Entry> handlers = new HashMap<>();
+  private final Vertx vertx;
+  private final Map<String, Entry> routers = new HashMap<>();
 
-  private record Entry(TenantSite site, StaticHandler handler) {
+  private record Entry(TenantSite site, Router router) {
   }
 
   /**
-   * @param context the routing context of the request
+   * @param vertx the Vert.x instance
+   */
+  public StaticFiles(Vertx vertx) {
+    this.vertx = vertx;
+  }
+
+  /**
+   * @param request the request, paused
    * @param site the tenant whose docroot holds the file
    */
-  public void serve(RoutingContext context, TenantSite site) {
-    Entry entry = handlers.get(site.id());
+  public void serve(HttpServerRequest request, TenantSite site) {
+    Entry entry = routers.get(site.id());
     if (entry == null || entry.site() != site) {
-      entry = new Entry(site, StaticHandler.create(FileSystemAccess.ROOT, site.docroot().toString())
+      Router router = Router.router(vertx);
+      router.route().handler(StaticHandler.create(FileSystemAccess.ROOT, site.docroot().toString())
         .setIndexPage("index.html")
         .setDirectoryListing(false)
         .setIncludeHidden(true)
@@ -35,9 +46,10 @@ public final class StaticFiles {
         .setCachingEnabled(true)
         .setMaxAgeSeconds(0)
         .setSendVaryHeader(false));
-      handlers.put(site.id(), entry);
+      entry = new Entry(site, router);
+      routers.put(site.id(), entry);
     }
-    context.request().resume();
-    entry.handler().handle(context);
+    request.resume();
+    entry.router().handle(request);
   }
 }
