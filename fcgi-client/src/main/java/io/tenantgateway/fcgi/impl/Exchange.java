@@ -70,7 +70,7 @@ final class Exchange implements FcgiResponse {
 
   Future<FcgiResponse> begin() {
     if (requestTimeout > 0) {
-      requestTimer = context.owner().setTimer(requestTimeout,
+      requestTimer = context.setTimer(requestTimeout,
         id -> fail(new FcgiTimeoutException(FcgiTimeoutException.Phase.REQUEST, requestTimeout)));
     }
     request.onAbort(() -> dispatch(() -> abortQuietly(new FcgiClosedException("request aborted by the caller"))));
@@ -140,6 +140,9 @@ final class Exchange implements FcgiResponse {
     Buffer records = Buffer.buffer(chunk.length() + 16);
     RecordEncoder.stream(records, RecordType.STDIN, FcgiConstants.REQUEST_ID, chunk);
     conn.socket().write(records);
+    // chunks keep flowing only while the backend reads STDIN (a full write queue pauses the body),
+    // so a slow upload is not backend silence
+    touch();
     if (conn.socket().writeQueueFull()) {
       ReadStream<Buffer> body = request.body();
       body.pause();
@@ -319,14 +322,15 @@ final class Exchange implements FcgiResponse {
     } finally {
       draining = false;
     }
-    if (pending.isEmpty() && !finished) {
+    if (pending.isEmpty() && !finished && demand > 0) {
+      // a paused response holds its end back too, so that handlers set later still see it
       if (ended) {
         finished = true;
         Handler<Void> handler = endHandler;
         if (handler != null) {
           handler.handle(null);
         }
-      } else if (connection != null && demand > 0) {
+      } else if (connection != null) {
         connection.resumeReading();
       }
     }
@@ -349,7 +353,7 @@ final class Exchange implements FcgiResponse {
   private void armIdleTimer(long delay) {
     cancelIdleTimer();
     if (idleTimeout > 0) {
-      idleTimer = context.owner().setTimer(Math.max(delay, 1), id -> idleCheck());
+      idleTimer = context.setTimer(Math.max(delay, 1), id -> idleCheck());
     }
   }
 

@@ -6,6 +6,7 @@ import io.tenantgateway.fcgi.ProtocolStatus;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 
 import java.util.List;
@@ -34,7 +35,7 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
     this.closeCallback = closeCallback;
     socket.handler(this::received);
     socket.closeHandler(v -> closedBySocket());
-    socket.exceptionHandler(t -> socket.close());
+    socket.exceptionHandler(t -> close());
   }
 
   @Override
@@ -52,9 +53,19 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
     return open;
   }
 
+  /**
+   * Closes the socket at once. {@link NetSocket#close()} (and a close through the channel pipeline)
+   * waits until every queued write is flushed, so a backend that stopped reading STDIN would keep
+   * the socket, and its pool slot, forever. Closing from Vert.x's own handler context skips that
+   * wait, as Vert.x does for its idle timeout.
+   */
   @Override
   public void close() {
-    socket.close();
+    if (socket instanceof NetSocketInternal) {
+      ((NetSocketInternal) socket).channelHandlerContext().close();
+    } else {
+      socket.close();
+    }
   }
 
   /** @return how many requests this connection carried before the current one */
@@ -94,7 +105,7 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
       if (x != null) {
         x.dispatch(() -> x.fail(e));
       }
-      socket.close();
+      close();
     }
   }
 

@@ -1,0 +1,1093 @@
+package io.tenantgateway.fcgi;
+
+import io.tenantgateway.fcgi.FakeFcgiServer.ServerRequest;
+import io.tenantgateway.fcgi.impl.WireRecords;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The client against {@link FakeFcgiServer} over TCP (port 0) and a unix domain socket in a temp
+ * dir, on the JDK transport.
+ */
+@ExtendWith(VertxExtension.class)
+class FcgiClientTest {
+
+  private static final long WAIT_SECONDS = 10;
+  private static final String TEXT = "Content-Type: text/plain\r\n\r\n";
+
+  @TempDir
+  Path tmp;
+
+  private Vertx vertx;
+  private FakeFcgiServer server;
+  private FcgiClient client;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    this.vertx = vertx;
+    this.server = new FakeFcgiServer(vertx);
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (client != null) {
+      await(client.close());
+    }
+    await(server.close());
+  }
+
+  // ---- helpers ----
+
+  private FcgiEndpoint tcp(int maxConnections) {
+    SocketAddress bound = await(server.listen(SocketAddress.inetSocketAddress(0, "127.0.0.1")));
+    return FcgiEndpoint.tcp("127.0.0.1", bound.port(), maxConnections);
+  }
+
+  private FcgiEndpoint unix(int maxConnections) {
+    String path = tmp.resolve("app.sock").toString();
+    await(server.listen(SocketAddress.domainSocketAddress(path)));
+    return FcgiEndpoint.unix(path, maxConnections);
+  }
+
+  private FcgiClient client(FcgiClientOptions options) {
+    client = FcgiClient.create(vertx, options);
+    return client;
+  }
+
+  private Context newContext() {
+    return ((VertxInternal) vertx).createEventLoopContext();
+  }
+
+  private static <T> AsyncResult<T> settle(Future<T> future) {
+    CompletableFuture<AsyncResult<T>> done = new CompletableFuture<>();
+    future.onComplete(ar -> done.complete(ar));
+    try {
+      return done.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("not completed within " + WAIT_SECONDS + " s", e);
+    }
+  }
+
+  private static <T> T await(Future<T> future) {
+    AsyncResult<T> ar = settle(future);
+    if (ar.failed()) {
+      throw new AssertionError("failed: " + ar.cause(), ar.cause());
+    }
+    return ar.result();
+  }
+
+  private static Throwable failure(Future<?> future) {
+    AsyncResult<?> ar = settle(future);
+    if (ar.succeeded()) {
+      fail("expected a failure, got " + ar.result());
+    }
+    return ar.cause();
+  }
+
+  private void waitFor(BooleanSupplier condition, String what) {
+    Promise<Void> met = Promise.promise();
+    long timer = vertx.setPeriodic(2, id -> {
+      if (condition.getAsBoolean()) {
+        met.tryComplete();
+      }
+    });
+    try {
+      AsyncResult<Void> ar = settle(met.future());
+      assertTrue(ar.succeeded(), what);
+    } catch (AssertionError e) {
+      throw new AssertionError("condition never met: " + what, e);
+    } finally {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  /**
+   * Serves one request so that the next one reuses a warm, kept-alive connection: tests with short
+   * timeouts must not race the first connect of a cold JVM.
+   */
+  private void warmUp(FcgiEndpoint endpoint) {
+    server.script = r -> r.respond(TEXT, "warm");
+    assertEquals("warm", await(call(endpoint, get("/warm.php")).done.future()).body.toString());
+  }
+
+  private static FcgiRequest get(String script) {
+    return new FcgiRequest(new FcgiParams().add("REQUEST_METHOD", "GET").add("SCRIPT_FILENAME", script));
+  }
+
+  /** The whole of one response, collected on the context that sent it. */
+  static final class Call {
+    final Promise<FcgiResponse> response = Promise.promise();
+    final Promise<Call> done = Promise.promise();
+    final Buffer body = Buffer.buffer();
+    final Buffer stderr = Buffer.buffer();
+    int chunks;
+    volatile boolean wrongContext;
+
+    int status() {
+      return response.future().result().status();
+    }
+
+    MultiMap headers() {
+      return response.future().result().headers();
+    }
+  }
+
+  /** Sends from {@code ctx}, resumes the response at once, collects body and STDERR. */
+  private Call call(Context ctx, FcgiEndpoint endpoint, FcgiRequest request) {
+    Call call = new Call();
+    request.stderrHandler(data -> {
+      call.wrongContext |= Vertx.currentContext() != ctx;
+      call.stderr.appendBuffer(data);
+    });
+    ctx.runOnContext(v -> client.send(endpoint, request).onComplete(ar -> {
+      call.wrongContext |= Vertx.currentContext() != ctx;
+      if (ar.failed()) {
+        call.response.fail(ar.cause());
+        call.done.fail(ar.cause());
+        return;
+      }
+      FcgiResponse response = ar.result();
+      response.handler(data -> {
+        call.wrongContext |= Vertx.currentContext() != ctx;
+        call.chunks++;
+        call.body.appendBuffer(data);
+      });
+      response.exceptionHandler(call.done::tryFail);
+      response.endHandler(x -> {
+        call.wrongContext |= Vertx.currentContext() != ctx;
+        call.done.tryComplete(call);
+      });
+      call.response.complete(response);
+      response.resume();
+    }));
+    return call;
+  }
+
+  private Call call(FcgiEndpoint endpoint, FcgiRequest request) {
+    return call(newContext(), endpoint, request);
+  }
+
+  /** Sends from {@code ctx} and leaves the response paused, without handlers. */
+  private Future<FcgiResponse> sendPaused(Context ctx, FcgiEndpoint endpoint, FcgiRequest request) {
+    Promise<FcgiResponse> promise = Promise.promise();
+    ctx.runOnContext(v -> client.send(endpoint, request).onComplete(promise));
+    return promise.future();
+  }
+
+  private static byte[] random(int length, long seed) {
+    byte[] bytes = new byte[length];
+    new Random(seed).nextBytes(bytes);
+    return bytes;
+  }
+
+  private static String md5(byte[]... parts) throws Exception {
+    MessageDigest md5 = MessageDigest.getInstance("MD5");
+    for (byte[] part : parts) {
+      md5.update(part);
+    }
+    return HexFormat.of().formatHex(md5.digest());
+  }
+
+  // ---- responses ----
+
+  private void normalResponse(FcgiEndpoint endpoint) {
+    client(new FcgiClientOptions());
+    server.script = r -> r.respond("Status: 201 Created\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\n"
+      + "Set-Cookie: b=2\r\n\r\n", "hello world");
+    FcgiParams params = new FcgiParams()
+      .add("REQUEST_METHOD", "GET")
+      .add("SCRIPT_FILENAME", "/srv/www/index.php")
+      .add("HTTP_X_LATIN", "caf\u00e9")
+      .addUtf8("PATH_INFO", "/\u00e9")
+      .add("HTTP_COOKIE", "c".repeat(300));
+    Call call = call(endpoint, new FcgiRequest(params));
+    await(call.done.future());
+    assertEquals(201, call.status());
+    assertEquals("Created", call.response.future().result().statusMessage());
+    assertEquals("text/plain", call.headers().get("content-type"));
+    assertEquals(List.of("a=1", "b=2"), call.headers().getAll("Set-Cookie"));
+    assertNull(call.headers().get("Status"));
+    assertEquals("hello world", call.body.toString());
+    assertFalse(call.wrongContext, "handlers run on the sending context");
+
+    ServerRequest seen = server.requests.get(0);
+    assertEquals(1, seen.role, "RESPONDER");
+    assertEquals(1, seen.flags, "KEEP_CONN");
+    assertEquals(List.of("REQUEST_METHOD", "SCRIPT_FILENAME", "HTTP_X_LATIN", "PATH_INFO", "HTTP_COOKIE"),
+      new ArrayList<>(seen.params.keySet()));
+    assertEquals("caf\u00e9", seen.params.get("HTTP_X_LATIN"), "header bytes passed as they are");
+    assertEquals("/\u00c3\u00a9", seen.params.get("PATH_INFO"), "UTF-8 bytes");
+    assertEquals("c".repeat(300), seen.params.get("HTTP_COOKIE"));
+    assertEquals(List.of(0), seen.stdinRecordLengths, "no body: the empty STDIN record only");
+    assertEquals(List.of(), server.violations);
+  }
+
+  @Test
+  void normalResponseOverTcp() {
+    normalResponse(tcp(4));
+  }
+
+  @Test
+  void normalResponseOverUnixSocketOnJdkTransport() {
+    assertFalse(vertx.isNativeTransportEnabled(), "this test is about the JDK transport");
+    normalResponse(unix(4));
+  }
+
+  @Test
+  void responseBodyStreamedInManyRecords() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    byte[] big = random(1 << 20, 1);
+    Buffer expected = Buffer.buffer();
+    server.script = r -> {
+      r.stdout("Content-Type: application/octet-stream\r\n\r\n");
+      for (int i = 0; i < 400; i++) {
+        Buffer piece = Buffer.buffer(random(1000 + i, i));
+        r.stdout(piece);
+      }
+      r.stdout(Buffer.buffer(big));
+      r.end(0);
+    };
+    for (int i = 0; i < 400; i++) {
+      expected.appendBytes(random(1000 + i, i));
+    }
+    expected.appendBytes(big);
+    Call call = call(endpoint, get("/big.php"));
+    await(call.done.future());
+    assertEquals(200, call.status());
+    assertEquals(expected.length(), call.body.length());
+    assertEquals(expected, call.body);
+    assertTrue(call.chunks > 1, "streamed, not buffered: " + call.chunks + " chunks");
+  }
+
+  @Test
+  void stderrGoesToItsHandlerNeverIntoTheBody() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      r.stderr("PHP Warning: one\n");
+      r.stdout("Content-Type: text/html\r\n\r\n");
+      r.stderr("PHP Notice: two\n");
+      r.stdout("<p>body</p>");
+      r.stderr("PHP Notice: three\n");
+      r.end(0);
+    };
+    Call call = call(endpoint, get("/warn.php"));
+    await(call.done.future());
+    assertEquals("<p>body</p>", call.body.toString());
+    assertEquals("PHP Warning: one\nPHP Notice: two\nPHP Notice: three\n", call.stderr.toString());
+    assertFalse(call.wrongContext, "STDERR handler runs on the sending context");
+  }
+
+  @Test
+  void fetchDeliversOneChunkAtATime() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      r.stdout(TEXT);
+      r.stdout("a").stdout("b").stdout("c");
+      r.end(0);
+    };
+    Context ctx = newContext();
+    FcgiResponse response = await(sendPaused(ctx, endpoint, get("/x.php")));
+    Promise<String> done = Promise.promise();
+    AtomicInteger fetched = new AtomicInteger();
+    StringBuilder seen = new StringBuilder();
+    ctx.runOnContext(v -> {
+      response.handler(data -> {
+        seen.append(data);
+        if (seen.length() > fetched.get()) {
+          done.tryFail("more chunks than fetched: " + seen);
+        }
+        ctx.runOnContext(x -> {
+          fetched.incrementAndGet();
+          response.fetch(1);
+        });
+      });
+      response.endHandler(x -> done.tryComplete(seen.toString()));
+      response.exceptionHandler(done::tryFail);
+      fetched.incrementAndGet();
+      response.fetch(1);
+    });
+    assertEquals("abc", await(done.future()));
+  }
+
+  @Test
+  void endOfAnEmptyBodyWaitsUntilTheResponseIsResumed() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> r.respond("Status: 204 No Content\r\n\r\n", "");
+    Context ctx = newContext();
+    FcgiResponse response = await(sendPaused(ctx, endpoint, get("/empty.php")));
+    // END_REQUEST is processed (the connection is back in the pool) while nobody listens yet
+    waitFor(() -> client.stats(endpoint).idle() == 1, "connection released");
+    Promise<Void> ended = Promise.promise();
+    ctx.runOnContext(v -> {
+      response.endHandler(ended::tryComplete);
+      response.exceptionHandler(ended::tryFail);
+      response.resume();
+    });
+    await(ended.future());
+    assertEquals(204, response.status());
+  }
+
+  @Test
+  void endOfABodyWaitsUntilTheResponseIsResumed() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> r.respond(TEXT, "late reader");
+    Context ctx = newContext();
+    FcgiResponse response = await(sendPaused(ctx, endpoint, get("/x.php")));
+    waitFor(() -> client.stats(endpoint).idle() == 1, "connection released");
+    Promise<String> ended = Promise.promise();
+    Buffer body = Buffer.buffer();
+    ctx.runOnContext(v -> {
+      response.handler(body::appendBuffer);
+      response.endHandler(x -> ended.tryComplete(body.toString()));
+      response.resume();
+    });
+    assertEquals("late reader", await(ended.future()));
+  }
+
+  // ---- rejections, closes, protocol errors ----
+
+  @ParameterizedTest
+  @EnumSource(value = ProtocolStatus.class, names = {"CANT_MPX_CONN", "OVERLOADED", "UNKNOWN_ROLE"})
+  void rejectedByTheApplication(ProtocolStatus status) {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> r.end(status.code);
+    Throwable error = failure(call(endpoint, get("/x.php")).response.future());
+    assertInstanceOf(FcgiRejectedException.class, error);
+    assertEquals(status, ((FcgiRejectedException) error).status());
+    await(server.requests.get(0).connection.closed.future());
+  }
+
+  @Test
+  void rejectedAfterHeaders() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      r.stdout(TEXT + "partial");
+      r.end(ProtocolStatus.OVERLOADED.code);
+    };
+    Call call = call(endpoint, get("/x.php"));
+    await(call.response.future());
+    Throwable error = failure(call.done.future());
+    assertEquals(ProtocolStatus.OVERLOADED, ((FcgiRejectedException) error).status());
+  }
+
+  @Test
+  void serverClosesMidResponse() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      r.stdout(TEXT + "partial");
+      r.close();
+    };
+    Call call = call(endpoint, get("/crash.php"));
+    assertEquals(200, await(call.response.future()).status(), "headers arrived");
+    assertInstanceOf(FcgiClosedException.class, failure(call.done.future()));
+    waitFor(() -> client.stats(endpoint).open() == 0, "slot freed");
+  }
+
+  @Test
+  void serverClosesBeforeHeaders() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      r.stdout("Content-Type: te");
+      r.close();
+    };
+    assertInstanceOf(FcgiClosedException.class, failure(call(endpoint, get("/crash.php")).response.future()));
+  }
+
+  @Test
+  void serverClosesAFreshConnectionWithoutAnswering() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = ServerRequest::close;
+    assertInstanceOf(FcgiClosedException.class, failure(call(endpoint, get("/x.php")).response.future()));
+    assertEquals(1, server.requests.size(), "a fresh connection is not retried");
+  }
+
+  @Test
+  void stdoutForAnotherRequestId() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> r.socket().write(WireRecords.record(6, 2, Buffer.buffer(TEXT), 0));
+    assertInstanceOf(FcgiProtocolException.class, failure(call(endpoint, get("/x.php")).response.future()));
+    await(server.requests.get(0).connection.closed.future());
+  }
+
+  @Test
+  void malformedStatusHeader() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> r.respond("Status: abc\r\n\r\n", "");
+    assertInstanceOf(FcgiProtocolException.class, failure(call(endpoint, get("/x.php")).response.future()));
+    await(server.requests.get(0).connection.closed.future());
+  }
+
+  @Test
+  void endRequestInsideTheHeaderBlock() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      r.stdout("Content-Type: text/plain\r\n");
+      r.end(0);
+    };
+    assertInstanceOf(FcgiProtocolException.class, failure(call(endpoint, get("/x.php")).response.future()));
+  }
+
+  @Test
+  void headerBlockOverTheLimit() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setMaxResponseHeaderSize(1024));
+    server.script = r -> r.respond("X-Big: " + "x".repeat(2000) + "\r\n\r\n", "");
+    assertInstanceOf(FcgiProtocolException.class, failure(call(endpoint, get("/x.php")).response.future()));
+  }
+
+  // ---- timeouts ----
+
+  @Test
+  void serverNeverAnswersIdleTimeout() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setReadIdleTimeout(200));
+    server.script = r -> { };
+    Throwable error = failure(call(endpoint, get("/slow.php")).response.future());
+    assertInstanceOf(FcgiTimeoutException.class, error);
+    assertEquals(FcgiTimeoutException.Phase.IDLE, ((FcgiTimeoutException) error).phase());
+    ServerRequest seen = server.requests.get(0);
+    await(seen.abortReceived.future());
+    await(seen.connection.closed.future());
+  }
+
+  @Test
+  void idleTimeoutAfterHeaders() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setReadIdleTimeout(200));
+    warmUp(endpoint);
+    server.script = r -> r.stdout(TEXT + "first");
+    Call call = call(endpoint, get("/slow.php"));
+    await(call.response.future());
+    Throwable error = failure(call.done.future());
+    assertEquals(FcgiTimeoutException.Phase.IDLE, ((FcgiTimeoutException) error).phase());
+  }
+
+  @Test
+  void stderrKeepsTheExchangeAlive() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setReadIdleTimeout(150));
+    warmUp(endpoint);
+    server.script = r -> {
+      AtomicInteger ticks = new AtomicInteger();
+      vertx.setPeriodic(30, id -> {
+        if (ticks.incrementAndGet() < 15) {
+          r.stderr("tick\n");
+        } else {
+          vertx.cancelTimer(id);
+          r.respond(TEXT, "done");
+        }
+      });
+    };
+    Call call = call(endpoint, get("/slow.php"));
+    await(call.done.future());
+    assertEquals("done", call.body.toString());
+  }
+
+  @Test
+  void pausedResponseIsNotIdle() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setReadIdleTimeout(150));
+    warmUp(endpoint);
+    Promise<ServerRequest> got = Promise.promise();
+    server.script = r -> {
+      r.stdout(TEXT + "held");
+      got.complete(r);
+    };
+    Context ctx = newContext();
+    FcgiResponse response = await(sendPaused(ctx, endpoint, get("/x.php")));
+    AtomicBoolean failed = new AtomicBoolean();
+    ctx.runOnContext(v -> response.exceptionHandler(t -> failed.set(true)));
+    // the reader holds the response for several idle timeouts; that is not the backend's silence
+    await(vertx.timer(500, TimeUnit.MILLISECONDS));
+    assertFalse(failed.get());
+    await(got.future()).end(0);
+    Promise<String> ended = Promise.promise();
+    Buffer body = Buffer.buffer();
+    ctx.runOnContext(v -> {
+      response.handler(body::appendBuffer);
+      response.exceptionHandler(ended::tryFail);
+      response.endHandler(x -> ended.tryComplete(body.toString()));
+      response.resume();
+    });
+    assertEquals("held", await(ended.future()));
+  }
+
+  @Test
+  void wholeRequestTimeout() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setReadIdleTimeout(10_000));
+    server.script = r -> { };
+    Throwable error = failure(call(endpoint, get("/slow.php").timeout(200)).response.future());
+    assertInstanceOf(FcgiTimeoutException.class, error);
+    assertEquals(FcgiTimeoutException.Phase.REQUEST, ((FcgiTimeoutException) error).phase());
+    await(server.requests.get(0).connection.closed.future());
+  }
+
+  @Test
+  void wholeRequestTimeoutFromTheOptionsWhileStreaming() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setRequestTimeout(300).setReadIdleTimeout(10_000));
+    warmUp(endpoint);
+    server.script = r -> {
+      r.stdout(TEXT);
+      vertx.setPeriodic(20, id -> {
+        if (r.connection.closed.future().isComplete()) {
+          vertx.cancelTimer(id);
+        } else {
+          r.stdout("more ");
+        }
+      });
+    };
+    Call call = call(endpoint, get("/stream.php"));
+    await(call.response.future());
+    Throwable error = failure(call.done.future());
+    assertEquals(FcgiTimeoutException.Phase.REQUEST, ((FcgiTimeoutException) error).phase());
+  }
+
+  @Test
+  void timeoutsFireOnTheSendingContextWhenSentFromAnotherThread() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setReadIdleTimeout(10_000));
+    warmUp(endpoint);
+    server.script = r -> r.stdout(TEXT + "partial");
+    Promise<Boolean> sameContext = Promise.promise();
+    // sent from the test thread, not from an event loop: the exchange picks a context of its own
+    client.send(endpoint, get("/slow.php").timeout(300)).onComplete(ar -> {
+      if (ar.failed()) {
+        sameContext.tryFail(ar.cause());
+        return;
+      }
+      Context exchangeContext = Vertx.currentContext();
+      FcgiResponse response = ar.result();
+      response.exceptionHandler(t -> {
+        if (t instanceof FcgiTimeoutException && ((FcgiTimeoutException) t).phase() == FcgiTimeoutException.Phase.REQUEST) {
+          sameContext.tryComplete(Vertx.currentContext() == exchangeContext);
+        } else {
+          sameContext.tryFail(t);
+        }
+      });
+      response.resume();
+    });
+    assertTrue(await(sameContext.future()), "the request timeout fires on the exchange's context");
+  }
+
+  // ---- connecting ----
+
+  @Test
+  void connectToAMissingUnixSocket() {
+    client(new FcgiClientOptions());
+    FcgiEndpoint endpoint = FcgiEndpoint.unix(tmp.resolve("missing.sock").toString(), 1);
+    Throwable error = failure(call(endpoint, get("/x.php")).response.future());
+    assertInstanceOf(FcgiConnectException.class, error);
+    assertEquals(0, client.stats(endpoint).open(), "the slot is freed");
+  }
+
+  @Test
+  void connectionRefusedOverTcp() {
+    NetServer probe = vertx.createNetServer().connectHandler(s -> { });
+    int port = await(probe.listen(0, "127.0.0.1")).actualPort();
+    await(probe.close());
+    client(new FcgiClientOptions());
+    Throwable error = failure(call(FcgiEndpoint.tcp("127.0.0.1", port, 1), get("/x.php")).response.future());
+    assertInstanceOf(FcgiConnectException.class, error);
+  }
+
+  @Test
+  void connectTimeoutWhenTheBacklogIsFull() throws Exception {
+    // a listener that never accepts: once its backlog is full, the kernel drops further SYNs
+    List<Socket> fillers = new ArrayList<>();
+    try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      boolean full = false;
+      for (int i = 0; i < 16 && !full; i++) {
+        Socket filler = new Socket();
+        fillers.add(filler);
+        try {
+          filler.connect(listener.getLocalSocketAddress(), 200);
+        } catch (SocketTimeoutException e) {
+          full = true;
+        }
+      }
+      assertTrue(full, "the backlog filled up");
+      client(new FcgiClientOptions().setConnectTimeout(300));
+      FcgiEndpoint endpoint = FcgiEndpoint.tcp("127.0.0.1", listener.getLocalPort(), 1);
+      Throwable error = failure(call(endpoint, get("/x.php")).response.future());
+      assertInstanceOf(FcgiTimeoutException.class, error);
+      assertEquals(FcgiTimeoutException.Phase.CONNECT, ((FcgiTimeoutException) error).phase());
+      assertEquals(0, client.stats(endpoint).open(), "the slot is freed");
+    } finally {
+      for (Socket filler : fillers) {
+        filler.close();
+      }
+    }
+  }
+
+  // ---- pooling and admission ----
+
+  @Test
+  void keepAliveReusesOneConnection() {
+    FcgiEndpoint endpoint = tcp(4);
+    client(new FcgiClientOptions());
+    server.script = r -> r.respond(TEXT, "n" + r.indexOnConnection);
+    assertEquals("n1", await(call(endpoint, get("/a.php")).done.future()).body.toString());
+    assertEquals("n2", await(call(endpoint, get("/b.php")).done.future()).body.toString());
+    assertEquals(1, server.connections.get());
+    assertEquals(2, server.requests.size());
+    assertEquals(1, server.requests.get(1).flags, "KEEP_CONN on every request");
+    FcgiPoolStats stats = client.stats(endpoint);
+    assertEquals(new FcgiPoolStats(1, 1, 0, 4), stats);
+  }
+
+  @Test
+  void reusedConnectionDeliversOnTheNewSendersContext() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      r.stderr("e");
+      r.respond(TEXT, "ok");
+    };
+    Context first = newContext();
+    Context second = newContext();
+    assertNotSame(first, second);
+    Call a = call(first, endpoint, get("/a.php"));
+    await(a.done.future());
+    Call b = call(second, endpoint, get("/b.php"));
+    await(b.done.future());
+    assertEquals(1, server.connections.get());
+    assertFalse(a.wrongContext);
+    assertFalse(b.wrongContext, "records of a connection opened elsewhere reach the second sender's context");
+    assertEquals("ok", b.body.toString());
+    assertEquals("e", b.stderr.toString());
+  }
+
+  @Test
+  void admissionLimitsConcurrentConnections() {
+    FcgiEndpoint endpoint = tcp(2);
+    client(new FcgiClientOptions());
+    server.script = r -> vertx.setTimer(5, id -> r.respond(TEXT, "id=" + r.params.get("REQ_ID")));
+    List<Call> calls = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      FcgiRequest request = new FcgiRequest(new FcgiParams().add("REQ_ID", Integer.toString(i)));
+      calls.add(call(endpoint, request));
+    }
+    for (int i = 0; i < 10; i++) {
+      Call call = await(calls.get(i).done.future());
+      assertEquals(200, call.status());
+      assertEquals("id=" + i, call.body.toString());
+    }
+    assertTrue(server.maxOpenConnections.get() <= 2, "open at once: " + server.maxOpenConnections.get());
+    assertTrue(server.maxInFlight.get() <= 2, "in flight at once: " + server.maxInFlight.get());
+    assertEquals(2, server.connections.get(), "two kept-alive connections served all ten");
+    assertEquals(10, server.requests.size());
+    assertEquals(List.of(), server.violations);
+  }
+
+  @Test
+  void queueFullFailsAtOnce() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setMaxQueueSize(1));
+    List<ServerRequest> held = new CopyOnWriteArrayList<>();
+    server.script = held::add;
+    Call a = call(endpoint, get("/a.php"));
+    waitFor(() -> held.size() == 1, "first request at the server");
+    Call b = call(endpoint, get("/b.php"));
+    waitFor(() -> client.stats(endpoint).waiting() == 1, "second request queued");
+    Throwable error = failure(call(endpoint, get("/c.php")).response.future());
+    assertInstanceOf(FcgiBusyException.class, error);
+    held.get(0).respond(TEXT, "a");
+    waitFor(() -> held.size() == 2, "queued request sent once the connection is free");
+    held.get(1).respond(TEXT, "b");
+    assertEquals("a", await(a.done.future()).body.toString());
+    assertEquals("b", await(b.done.future()).body.toString());
+    assertEquals(1, server.connections.get());
+  }
+
+  @Test
+  void queueTimeout() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setQueueTimeout(100));
+    List<ServerRequest> held = new CopyOnWriteArrayList<>();
+    server.script = held::add;
+    call(endpoint, get("/a.php"));
+    waitFor(() -> held.size() == 1, "first request at the server");
+    Throwable error = failure(call(endpoint, get("/b.php")).response.future());
+    assertInstanceOf(FcgiTimeoutException.class, error);
+    assertEquals(FcgiTimeoutException.Phase.QUEUE, ((FcgiTimeoutException) error).phase());
+    assertEquals(0, client.stats(endpoint).waiting());
+  }
+
+  @Test
+  void closeEndpointFailsWaitingRequests() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    List<ServerRequest> held = new CopyOnWriteArrayList<>();
+    server.script = held::add;
+    Call a = call(endpoint, get("/a.php"));
+    waitFor(() -> held.size() == 1, "first request at the server");
+    Call b = call(endpoint, get("/b.php"));
+    waitFor(() -> client.stats(endpoint).waiting() == 1, "second request queued");
+    client.closeEndpoint(endpoint);
+    assertInstanceOf(FcgiBusyException.class, failure(b.response.future()));
+    held.get(0).respond(TEXT, "a");
+    assertEquals("a", await(a.done.future()).body.toString(), "the running request completes");
+    await(held.get(0).connection.closed.future());
+  }
+
+  // ---- request bodies ----
+
+  @Test
+  void fiveMegabyteBodyFromAnAsyncFile() throws Exception {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    byte[] content = random(5 * 1024 * 1024, 5);
+    Path file = tmp.resolve("upload.bin");
+    Files.write(file, content);
+    server.script = r -> r.respond(TEXT, r.stdinMd5() + " " + r.stdinLength);
+    AsyncFile body = await(vertx.fileSystem().open(file.toString(), new OpenOptions().setRead(true)));
+    body.pause();
+    FcgiRequest request = new FcgiRequest(new FcgiParams().add("REQUEST_METHOD", "POST")
+      .add("CONTENT_LENGTH", Integer.toString(content.length))).body(body);
+    Call call = call(endpoint, request);
+    await(call.done.future());
+    assertEquals(md5(content) + " " + content.length, call.body.toString());
+    ServerRequest seen = server.requests.get(0);
+    List<Integer> lengths = seen.stdinRecordLengths;
+    assertEquals(0, lengths.get(lengths.size() - 1));
+    assertEquals(1, lengths.stream().filter(n -> n == 0).count(), "one terminator, at the end");
+    assertEquals(List.of(), server.violations);
+    await(body.close());
+  }
+
+  @Test
+  void bodyFromAStreamOfOddChunks() throws Exception {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    List<Buffer> chunks = List.of(Buffer.buffer(random(1, 1)), Buffer.buffer(), Buffer.buffer(random(65535, 2)),
+      Buffer.buffer(random(65536, 3)), Buffer.buffer(random(200_000, 4)), Buffer.buffer(random(3, 5)));
+    Buffer all = Buffer.buffer();
+    chunks.forEach(all::appendBuffer);
+    server.script = r -> r.respond(TEXT, r.stdinMd5() + " " + r.stdinLength);
+    Context ctx = newContext();
+    ChunkStream body = new ChunkStream(ctx, chunks);
+    Call call = call(ctx, endpoint, new FcgiRequest(new FcgiParams()).body(body));
+    await(call.done.future());
+    assertEquals(md5(all.getBytes()) + " " + all.length(), call.body.toString());
+    ServerRequest seen = server.requests.get(0);
+    assertEquals(all, seen.stdinHead);
+    assertEquals(1, seen.stdinRecordLengths.stream().filter(n -> n == 0).count(),
+      "an empty chunk is not an early end of STDIN");
+    assertEquals(List.of(), server.violations);
+  }
+
+  @Test
+  void slowUploadIsNotBackendSilence() throws Exception {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setReadIdleTimeout(150));
+    warmUp(endpoint);
+    server.script = r -> r.respond(TEXT, r.stdinMd5());
+    List<Buffer> chunks = new ArrayList<>();
+    Buffer all = Buffer.buffer();
+    for (int i = 0; i < 12; i++) {
+      Buffer chunk = Buffer.buffer(random(1000, i));
+      chunks.add(chunk);
+      all.appendBuffer(chunk);
+    }
+    Context ctx = newContext();
+    // one chunk every 50 ms: 600 ms in all, four times the idle timeout, while the backend reads
+    ChunkStream body = new ChunkStream(ctx, chunks, 50);
+    Call call = call(ctx, endpoint, new FcgiRequest(new FcgiParams()).body(body));
+    await(call.done.future());
+    assertEquals(md5(all.getBytes()), call.body.toString());
+  }
+
+  @Test
+  void backendThatStopsReadingTheBodyTimesOut() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions().setReadIdleTimeout(300));
+    warmUp(endpoint);
+    server.script = r -> { };
+    server.onBegin = r -> r.socket().pause();
+    Buffer chunk = Buffer.buffer(random(64 * 1024, 1));
+    List<Buffer> chunks = new ArrayList<>();
+    for (int i = 0; i < 320; i++) {
+      chunks.add(chunk);
+    }
+    Context ctx = newContext();
+    Throwable error = failure(call(ctx, endpoint, new FcgiRequest(new FcgiParams()).body(new ChunkStream(ctx, chunks)))
+      .response.future());
+    assertInstanceOf(FcgiTimeoutException.class, error);
+    assertEquals(FcgiTimeoutException.Phase.IDLE, ((FcgiTimeoutException) error).phase());
+    // the socket really closes although writes are still queued, and the slot is free again
+    // (the paused server cannot see the close: it reads nothing, not even the FIN)
+    waitFor(() -> client.stats(endpoint).open() == 0, "slot freed");
+  }
+
+  @Test
+  void responseBeforeTheBodyEndedClosesTheConnection() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> { };
+    // the application answers at once, without reading STDIN (php-fpm does this on a too large body)
+    server.onBegin = r -> r.respond("Status: 413 Payload Too Large\r\n\r\n", "too big");
+    List<Buffer> chunks = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      chunks.add(Buffer.buffer(random(1000, i)));
+    }
+    Context ctx = newContext();
+    Call call = call(ctx, endpoint, new FcgiRequest(new FcgiParams()).body(new ChunkStream(ctx, chunks, 20)));
+    await(call.done.future());
+    assertEquals(413, call.status());
+    assertEquals("too big", call.body.toString());
+    await(server.requests.get(0).connection.closed.future());
+
+    server.onBegin = r -> { };
+    server.script = r -> r.respond(TEXT, "next");
+    assertEquals("next", await(call(endpoint, get("/next.php")).done.future()).body.toString());
+    assertEquals(2, server.connections.get(), "a connection with unsent STDIN is not reused");
+  }
+
+  // ---- back-pressure ----
+
+  @Test
+  void pausedResponseStopsTheServer() throws Exception {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    byte[] block = random(64_000, 9);
+    int blocks = 330;                                        // 21,120,000 bytes
+    long total = (long) blocks * block.length;
+    AtomicLong written = new AtomicLong();
+    Promise<Long> fullAt = Promise.promise();
+    Promise<ServerRequest> serverRequest = Promise.promise();
+    server.script = r -> {
+      serverRequest.complete(r);
+      r.stdout("Content-Type: application/octet-stream\r\n\r\n");
+      new Object() {
+        void pump() {
+          while (written.get() < total) {
+            if (r.socket().writeQueueFull()) {
+              fullAt.tryComplete(written.get());
+              r.socket().drainHandler(v -> pump());
+              return;
+            }
+            r.stdout(Buffer.buffer(block));
+            written.addAndGet(block.length);
+          }
+          r.end(0);
+        }
+      }.pump();
+    };
+    Context ctx = newContext();
+    FcgiResponse response = await(sendPaused(ctx, endpoint, get("/download.php")));
+    long full = await(fullAt.future());
+    assertTrue(full < total, "the server's write queue filled after " + full + " of " + total + " bytes");
+    // the server stays stuck: nothing drains its queue while the response is paused
+    AtomicLong last = new AtomicLong(-1);
+    AtomicInteger stablePolls = new AtomicInteger();
+    waitFor(() -> {
+      long now = written.get();
+      if (now == last.getAndSet(now) && now < total) {
+        return stablePolls.incrementAndGet() >= 50;
+      }
+      stablePolls.set(0);
+      return now >= total;
+    }, "server writes stop");
+    assertTrue(written.get() < total / 2, "a paused client buffers a bounded amount: the server wrote "
+      + written.get() + " of " + total + " bytes");
+    assertTrue(await(serverRequest.future()).socket().writeQueueFull(), "the server's socket is still full");
+
+    MessageDigest md5 = MessageDigest.getInstance("MD5");
+    AtomicLong received = new AtomicLong();
+    Promise<Void> ended = Promise.promise();
+    ctx.runOnContext(v -> {
+      response.handler(data -> {
+        md5.update(data.getBytes());
+        received.addAndGet(data.length());
+      });
+      response.exceptionHandler(ended::tryFail);
+      response.endHandler(ended::tryComplete);
+      response.resume();
+    });
+    await(ended.future());
+    assertEquals(total, received.get());
+    byte[][] parts = new byte[blocks][];
+    Arrays.fill(parts, block);
+    assertEquals(md5(parts), HexFormat.of().formatHex(md5.digest()));
+  }
+
+  // ---- abort ----
+
+  @Test
+  void requestAbortWhileWaitingForTheResponse() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    Promise<ServerRequest> got = Promise.promise();
+    server.script = got::tryComplete;
+    FcgiRequest request = get("/slow.php");
+    Call call = call(endpoint, request);
+    ServerRequest seen = await(got.future());
+    request.abort();
+    assertInstanceOf(FcgiClosedException.class, failure(call.response.future()));
+    await(seen.abortReceived.future());
+    await(seen.connection.closed.future());
+
+    server.script = r -> r.respond(TEXT, "fresh");
+    assertEquals("fresh", await(call(endpoint, get("/next.php")).done.future()).body.toString());
+    assertEquals(2, server.connections.get(), "the aborted connection is not reused");
+  }
+
+  @Test
+  void responseAbortAfterHeaders() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    Promise<ServerRequest> got = Promise.promise();
+    server.script = r -> {
+      r.stdout(TEXT + "some");
+      got.tryComplete(r);
+    };
+    Context ctx = newContext();
+    FcgiResponse response = await(sendPaused(ctx, endpoint, get("/slow.php")));
+    ServerRequest seen = await(got.future());
+    response.abort();
+    await(seen.abortReceived.future());
+    await(seen.connection.closed.future());
+
+    server.script = r -> r.respond(TEXT, "fresh");
+    assertEquals("fresh", await(call(endpoint, get("/next.php")).done.future()).body.toString());
+    assertEquals(2, server.connections.get(), "the aborted connection is not reused");
+  }
+
+  @Test
+  void requestAbortedBeforeSending() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    FcgiRequest request = get("/x.php");
+    request.abort();
+    assertInstanceOf(FcgiClosedException.class, failure(call(endpoint, request).response.future()));
+    server.script = r -> r.respond(TEXT, "ok");
+    assertEquals("ok", await(call(endpoint, get("/y.php")).done.future()).body.toString());
+    assertEquals(1, server.requests.size(), "nothing of the aborted request reached the server");
+  }
+
+  @Test
+  void abortOfAQueuedRequest() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    List<ServerRequest> held = new CopyOnWriteArrayList<>();
+    server.script = held::add;
+    call(endpoint, get("/a.php"));
+    waitFor(() -> held.size() == 1, "first request at the server");
+    FcgiRequest queued = get("/b.php");
+    Call b = call(endpoint, queued);
+    waitFor(() -> client.stats(endpoint).waiting() == 1, "second request queued");
+    queued.abort();
+    assertInstanceOf(FcgiClosedException.class, failure(b.response.future()));
+    assertEquals(0, client.stats(endpoint).waiting());
+  }
+
+  // ---- dead kept-alive connections ----
+
+  @Test
+  void idleConnectionClosedByTheServerIsNotUsed() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> r.respond(TEXT, "c" + r.connection.number);
+    assertEquals("c1", await(call(endpoint, get("/a.php")).done.future()).body.toString());
+    server.requests.get(0).close();
+    waitFor(() -> client.stats(endpoint).open() == 0, "client saw the close");
+    assertEquals("c2", await(call(endpoint, get("/b.php")).done.future()).body.toString());
+  }
+
+  @Test
+  void reusedConnectionFoundDeadIsRetriedForABodilessRequest() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      if (r.connection.number == 1 && r.indexOnConnection == 2) {
+        r.close();                                          // the worker went away as the request came
+      } else {
+        r.respond(TEXT, "c" + r.connection.number);
+      }
+    };
+    assertEquals("c1", await(call(endpoint, get("/a.php")).done.future()).body.toString());
+    assertEquals("c2", await(call(endpoint, get("/b.php")).done.future()).body.toString());
+    assertEquals(3, server.requests.size());
+    assertEquals(2, server.connections.get());
+  }
+
+  @Test
+  void reusedConnectionFoundDeadAfterTheBodyWasReadIsNotRetried() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      if (r.connection.number == 1 && r.indexOnConnection == 2) {
+        r.close();
+      } else {
+        r.respond(TEXT, "c" + r.connection.number);
+      }
+    };
+    assertEquals("c1", await(call(endpoint, get("/a.php")).done.future()).body.toString());
+    Context ctx = newContext();
+    ChunkStream body = new ChunkStream(ctx, List.of(Buffer.buffer("name=value")));
+    FcgiRequest post = new FcgiRequest(new FcgiParams().add("REQUEST_METHOD", "POST")).body(body);
+    assertInstanceOf(FcgiClosedException.class, failure(call(ctx, endpoint, post).response.future()));
+    assertEquals(2, server.requests.size(), "a consumed body cannot be sent again");
+  }
+}
