@@ -8,6 +8,7 @@
 #   NGINX_WORKERS=1 bench/fcgi-throughput.sh      # skip the worker_processes probe
 #   BENCH_NGINX_ONLY=1 bench/fcgi-throughput.sh   # nginx and php-fpm only (no gateway needed)
 #   KEEP_TMP=1 bench/fcgi-throughput.sh           # keep the temp dir (configs, logs, wrk output)
+#   JVM_WARMUP=25 bench/fcgi-throughput.sh        # extra first warm-up of the gateway's JIT, seconds
 #
 # Targets (all behind one php-fpm master, pm = static, 4 workers, unix socket):
 #   nginx-common  `fastcgi_pass unix:<sock>;` - a new FastCGI connection per request
@@ -36,6 +37,9 @@ set -euo pipefail
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${DURATION:-15}"
 WARMUP="${WARMUP:-5}"
+# The gateway runs on a JIT: its first run also warms the JVM (C2 reaches steady state after some
+# tens of thousands of requests). Only the gateway's first measurement gets this extra warm-up.
+JVM_WARMUP="${JVM_WARMUP:-25}"
 THREADS=2
 CONNECTIONS=16
 WORKERS=4
@@ -414,6 +418,11 @@ measure() {
   local target="$1" script="$2" out p99
   log "$target $script: warm-up ${WARMUP}s, then ${DURATION}s"
   restart_php_fpm
+  if [[ "$target" == gateway && -z "${JVM_WARM:-}" ]]; then
+    log "gateway: JIT warm-up ${JVM_WARMUP}s"
+    run_wrk "$target" "$script" "$JVM_WARMUP" >/dev/null
+    JVM_WARM=1
+  fi
   run_wrk "$target" "$script" "$WARMUP" >/dev/null
   out="$(run_wrk "$target" "$script" "$DURATION")"
   if [[ "$target" == gateway ]] && ! kill -0 "$GATEWAY_PGID" 2>/dev/null; then

@@ -23,6 +23,15 @@ public interface FcgiResponse extends ReadStream<Buffer> {
   MultiMap headers();
 
   /**
+   * Takes the whole body at once when the application already ended the request and nothing of the
+   * body was read yet (common for small responses: body and END_REQUEST arrive together). The
+   * stream is then consumed: no handler is called.
+   *
+   * @return the whole body, or null when the response is still streaming or was partly read
+   */
+  Buffer completeBody();
+
+  /**
    * Stops reading the response; the connection is closed instead of reused.
    */
   void abort();

@@ -38,7 +38,7 @@ public final class Gateway {
     this.router.set(new HostRouter(registry.tenants()));
     this.eventLoops = config.integer("event_loops") == 0
       ? Runtime.getRuntime().availableProcessors() : config.integer("event_loops");
-    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
     this.fcgiClient = FcgiClient.create(vertx, new FcgiClientOptions()
       .setConnectTimeout(config.number("fastcgi.connect_timeout_ms"))
       .setReadIdleTimeout(config.number("fastcgi.read_timeout_ms"))
@@ -68,8 +68,9 @@ public final class Gateway {
       }, new DeploymentOptions().setInstances(loops))
       .map(id -> {
         gateway.httpPort = first[0].actualPort();
-        LOG.info("gateway listening on {}:{} with {} event loops, {} tenants", config.string("http.host"),
-          gateway.httpPort, loops, gateway.registry.tenants().size());
+        LOG.info("gateway listening on {}:{} with {} event loops ({} transport), {} tenants",
+          config.string("http.host"), gateway.httpPort, loops,
+          gateway.vertx.isNativeTransportEnabled() ? "epoll" : "NIO", gateway.registry.tenants().size());
         return gateway;
       })
       .onFailure(e -> gateway.vertx.close());

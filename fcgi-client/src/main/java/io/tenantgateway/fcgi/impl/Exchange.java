@@ -45,20 +45,25 @@ final class Exchange implements FcgiResponse {
   private boolean stdinDone;
   private boolean stdoutSeen;
   private boolean headersDone;
+  private boolean announced;
+  private boolean delivered;
   private boolean ended;
   private boolean finished;
   private boolean draining;
-  private long lastActivity;
-  private long requestTimer = -1;
-  private long idleTimer = -1;
+  private final TimeoutSweeper sweeper;
+  private final long requestDeadline;
+  private volatile long lastActivity;
+  private volatile boolean idleWatched;
 
   private long demand;
   private Handler<Buffer> dataHandler;
   private Handler<Void> endHandler;
   private Handler<Throwable> exceptionHandler;
 
-  Exchange(ContextInternal context, EndpointPool<FcgiConnection> pool, FcgiRequest request,
+  Exchange(ContextInternal context, EndpointPool<FcgiConnection> pool, FcgiRequest request, TimeoutSweeper sweeper,
            int maxHeaderBytes, long requestTimeout, long idleTimeout) {
+    this.sweeper = sweeper;
+    this.requestDeadline = requestTimeout > 0 ? System.nanoTime() + requestTimeout * 1_000_000 : Long.MAX_VALUE;
     this.context = context;
     this.pool = pool;
     this.request = request;
@@ -69,18 +74,21 @@ final class Exchange implements FcgiResponse {
   }
 
   Future<FcgiResponse> begin() {
-    if (requestTimeout > 0) {
-      requestTimer = context.setTimer(requestTimeout,
-        id -> fail(new FcgiTimeoutException(FcgiTimeoutException.Phase.REQUEST, requestTimeout)));
+    if (requestTimeout > 0 || idleTimeout > 0) {
+      sweeper.track(this);
     }
     request.onAbort(() -> dispatch(() -> abortQuietly(new FcgiClosedException("request aborted by the caller"))));
     acquire();
     return responsePromise.future();
   }
 
+  /**
+   * Runs an action on this exchange's context: at once, as that context, when already on its event
+   * loop; otherwise queued to it.
+   */
   void dispatch(Runnable action) {
     if (context.inThread()) {
-      action.run();
+      context.emit(v -> action.run());
     } else {
       context.runOnContext(v -> action.run());
     }
@@ -119,7 +127,7 @@ final class Exchange implements FcgiResponse {
     }
     conn.socket().write(head);
     touch();
-    armIdleTimer(idleTimeout);
+    idleWatched = idleTimeout > 0;
     if (body != null) {
       if (!bodyStarted) {
         bodyStarted = true;
@@ -184,11 +192,14 @@ final class Exchange implements FcgiResponse {
         return;
       }
       headersDone = true;
-      responsePromise.complete(this);
-      if (rest.length() == 0 || finished) {
+      if (rest.length() == 0) {
         return;
       }
       data = rest;
+    }
+    if (!announced) {
+      pending.add(data);
+      return;
     }
     if (pending.isEmpty() && demand > 0 && !draining) {
       deliver(data);
@@ -197,6 +208,17 @@ final class Exchange implements FcgiResponse {
       if (connection != null) {
         connection.pauseReading();
       }
+    }
+  }
+
+  /**
+   * The connection finished decoding one socket read. The response is announced only now, so that
+   * a response whose body and END_REQUEST came in the same read is seen complete.
+   */
+  void readComplete() {
+    if (headersDone && !announced && !finished) {
+      announced = true;
+      responsePromise.complete(this);
     }
   }
 
@@ -242,7 +264,7 @@ final class Exchange implements FcgiResponse {
     }
     retried = true;
     connection = null;
-    cancelIdleTimer();
+    idleWatched = false;
     if (request.body() != null) {
       request.body().pause();
     }
@@ -256,7 +278,7 @@ final class Exchange implements FcgiResponse {
     finish(false);
     FcgiException error = cause instanceof FcgiException
       ? (FcgiException) cause : new FcgiClosedException("connection failed: " + cause.getMessage());
-    if (!headersDone) {
+    if (!announced) {
       responsePromise.tryFail(error);
     } else {
       pending.clear();
@@ -271,7 +293,7 @@ final class Exchange implements FcgiResponse {
     if (finished) {
       return;
     }
-    if (!headersDone) {
+    if (!announced) {
       fail(cause);
       return;
     }
@@ -337,6 +359,7 @@ final class Exchange implements FcgiResponse {
   }
 
   private void deliver(Buffer data) {
+    delivered = true;
     if (demand != Long.MAX_VALUE) {
       demand--;
     }
@@ -350,42 +373,42 @@ final class Exchange implements FcgiResponse {
     lastActivity = System.nanoTime();
   }
 
-  private void armIdleTimer(long delay) {
-    cancelIdleTimer();
-    if (idleTimeout > 0) {
-      idleTimer = context.setTimer(Math.max(delay, 1), id -> idleCheck());
-    }
+  /**
+   * Cheap test the sweeper runs on its own thread: may a timeout have passed?
+   *
+   * @param now {@link System#nanoTime()}
+   * @return true when {@link #checkTimeouts} should run on the exchange's context
+   */
+  boolean mayHaveTimedOut(long now) {
+    return now >= requestDeadline || (idleWatched && now - lastActivity >= idleTimeout * 1_000_000);
   }
 
-  private void idleCheck() {
-    idleTimer = -1;
+  /**
+   * Fails the exchange if its whole-request deadline passed, or if the backend was silent for the
+   * idle timeout while the caller was reading (a paused caller is not the backend's silence).
+   */
+  void checkTimeouts() {
     if (finished || ended) {
       return;
     }
-    if (!pending.isEmpty() || (headersDone && demand == 0)) {
+    long now = System.nanoTime();
+    if (now >= requestDeadline) {
+      fail(new FcgiTimeoutException(FcgiTimeoutException.Phase.REQUEST, requestTimeout));
+      return;
+    }
+    if (!idleWatched) {
+      return;
+    }
+    if (!pending.isEmpty() || (announced && demand == 0)) {
       touch();
-    }
-    long quietMillis = (System.nanoTime() - lastActivity) / 1_000_000;
-    if (quietMillis >= idleTimeout) {
+    } else if (now - lastActivity >= idleTimeout * 1_000_000) {
       fail(new FcgiTimeoutException(FcgiTimeoutException.Phase.IDLE, idleTimeout));
-    } else {
-      armIdleTimer(idleTimeout - quietMillis);
-    }
-  }
-
-  private void cancelIdleTimer() {
-    if (idleTimer >= 0) {
-      context.owner().cancelTimer(idleTimer);
-      idleTimer = -1;
     }
   }
 
   private void cancelTimers() {
-    cancelIdleTimer();
-    if (requestTimer >= 0) {
-      context.owner().cancelTimer(requestTimer);
-      requestTimer = -1;
-    }
+    idleWatched = false;
+    sweeper.untrack(this);
   }
 
   @Override
@@ -401,6 +424,23 @@ final class Exchange implements FcgiResponse {
   @Override
   public MultiMap headers() {
     return parser.headers();
+  }
+
+  @Override
+  public Buffer completeBody() {
+    if (!ended || finished || delivered) {
+      return null;
+    }
+    finished = true;
+    if (pending.size() == 1) {
+      return pending.poll();
+    }
+    Buffer body = Buffer.buffer();
+    for (Buffer part : pending) {
+      body.appendBuffer(part);
+    }
+    pending.clear();
+    return body;
   }
 
   @Override

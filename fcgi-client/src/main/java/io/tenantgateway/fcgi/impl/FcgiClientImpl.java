@@ -33,6 +33,7 @@ public final class FcgiClientImpl implements FcgiClient {
   private final NetClient netClient;
   private final ConcurrentMap<String, EndpointPool<FcgiConnection>> pools = new ConcurrentHashMap<>();
   private final long sweepTimer;
+  private final TimeoutSweeper timeouts;
 
   /**
    * @param vertx the Vert.x instance
@@ -44,6 +45,7 @@ public final class FcgiClientImpl implements FcgiClient {
     this.netClient = vertx.createNetClient(new NetClientOptions()
       .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, options.getConnectTimeout()))
       .setTcpNoDelay(true));
+    this.timeouts = new TimeoutSweeper(vertx);
     this.sweepTimer = vertx.setPeriodic(SWEEP_PERIOD_MS, id -> pools.values().forEach(EndpointPool::evictIdle));
   }
 
@@ -51,7 +53,7 @@ public final class FcgiClientImpl implements FcgiClient {
   public Future<FcgiResponse> send(FcgiEndpoint endpoint, FcgiRequest request) {
     ContextInternal context = (ContextInternal) vertx.getOrCreateContext();
     long timeout = request.timeout() >= 0 ? request.timeout() : options.getRequestTimeout();
-    Exchange exchange = new Exchange(context, pool(endpoint), request, options.getMaxResponseHeaderSize(),
+    Exchange exchange = new Exchange(context, pool(endpoint), request, timeouts, options.getMaxResponseHeaderSize(),
       timeout, options.getReadIdleTimeout());
     return exchange.begin();
   }
@@ -73,6 +75,7 @@ public final class FcgiClientImpl implements FcgiClient {
   @Override
   public Future<Void> close() {
     vertx.cancelTimer(sweepTimer);
+    timeouts.close();
     List<EndpointPool<FcgiConnection>> all = new ArrayList<>(pools.values());
     pools.clear();
     all.forEach(EndpointPool::close);

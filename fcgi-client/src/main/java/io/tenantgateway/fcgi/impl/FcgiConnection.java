@@ -26,6 +26,7 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
   private final RecordDecoder decoder = new RecordDecoder(this);
   private final Consumer<FcgiConnection> closeCallback;
   private volatile Exchange exchange;
+  private Exchange readBy;
   private volatile boolean open = true;
   private int requestsServed;
 
@@ -101,11 +102,18 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
     try {
       decoder.handle(data);
     } catch (FcgiProtocolException e) {
+      readBy = null;
       Exchange x = exchange;
       if (x != null) {
         x.dispatch(() -> x.fail(e));
       }
       close();
+      return;
+    }
+    Exchange x = readBy;
+    if (x != null) {
+      readBy = null;
+      x.dispatch(x::readComplete);
     }
   }
 
@@ -129,6 +137,7 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
   @Override
   public void stdout(Buffer data) {
     Exchange x = current("STDOUT");
+    readBy = x;
     x.dispatch(() -> x.stdout(data));
   }
 
@@ -142,6 +151,7 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
   public void endRequest(long appStatus, ProtocolStatus status) {
     Exchange x = current("END_REQUEST");
     exchange = null;
+    readBy = x;
     x.dispatch(() -> x.endRequest(status));
   }
 

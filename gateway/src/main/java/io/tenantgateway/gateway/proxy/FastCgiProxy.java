@@ -129,6 +129,16 @@ public final class FastCgiProxy {
       }
     }
     boolean bodiless = request.method() == HttpMethod.HEAD || upstream.status() == 204 || upstream.status() == 304;
+    Buffer whole = upstream.completeBody();
+    if (whole != null) {
+      if (bodiless) {
+        response.end();
+      } else {
+        response.putHeader("Content-Length", Integer.toString(whole.length()));
+        response.end(whole);
+      }
+      return;
+    }
     if (bodiless) {
       upstream.handler(data -> { });
       upstream.exceptionHandler(e -> broken(request, site, e));

@@ -72,7 +72,7 @@ public final class RequestMapper {
     String name = file.getFileName() == null ? "" : file.getFileName().toString();
     if (attributes != null && attributes.isRegularFile()) {
       if (name.endsWith(".php")) {
-        return script(site, path, null, path);
+        return insideDocroot(site, file) ? new Mapping.Script(path, file, null, path) : new Mapping.Refused(404);
       }
       return staticFile(site, file, name);
     }
