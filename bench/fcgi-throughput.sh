@@ -3,7 +3,8 @@
 # FastCGI throughput benchmark: the gateway against nginx, both in front of the SAME php-fpm pool,
 # in one run, on one machine.
 #
-#   bench/fcgi-throughput.sh                      # 15 s per measurement
+#   bench/fcgi-throughput.sh                      # 3 interleaved rounds of 10 s per measurement
+#   ROUNDS=5 bench/fcgi-throughput.sh             # more rounds (figures are medians of the rounds)
 #   DURATION=30 bench/fcgi-throughput.sh          # longer measurements
 #   NGINX_WORKERS=1 bench/fcgi-throughput.sh      # skip the worker_processes probe
 #   BENCH_NGINX_ONLY=1 bench/fcgi-throughput.sh   # nginx and php-fpm only (no gateway needed)
@@ -35,7 +36,10 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DURATION="${DURATION:-15}"
+DURATION="${DURATION:-10}"
+# The targets are measured in turn, ROUNDS times, and each figure is the median of its rounds: on a
+# shared machine whose speed drifts, interleaving keeps the ratios honest.
+ROUNDS="${ROUNDS:-3}"
 WARMUP="${WARMUP:-5}"
 # The gateway runs on a JIT: its first run also warms the JVM (C2 reaches steady state after some
 # tens of thousands of requests). Only the gateway's first measurement gets this extra warm-up.
@@ -477,7 +481,7 @@ report() {
   echo "php:    $("$PHP_FPM" -v | head -n 1)"
   echo "nginx:  $("$NGINX" -v 2>&1)"
   echo "wrk:    $(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
-  echo "load:   wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, warm-up ${WARMUP}s per target"
+  echo "load:   wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, warm-up ${WARMUP}s per target, $ROUNDS interleaved rounds, medians"
   echo "pool:   php-fpm pm = static, max_children = $WORKERS, unix socket, restarted before each"
   echo "        target so that no other client's idle kept-alive connection pins a worker"
   echo "nginx:  $NGINX_CHOICE"
@@ -550,13 +554,35 @@ main() {
   [[ "$BENCH_NGINX_ONLY" == 1 ]] || start_gateway
   check_bodies
 
-  local script target
-  for script in hello.php big.php; do
-    for target in "${TARGETS[@]}"; do
-      measure "$target" "$script"
+  local script target round key
+  declare -gA RPS_ALL P99_ALL ERR_ALL
+  for round in $(seq "$ROUNDS"); do
+    log "round $round of $ROUNDS"
+    for script in hello.php big.php; do
+      for target in "${TARGETS[@]}"; do
+        measure "$target" "$script"
+        key="$target:$script"
+        RPS_ALL[$key]+="${RPS[$key]} "
+        P99_ALL[$key]+="${P99[$key]} "
+        if [[ "${ERRS[$key]}" == stalled || "${ERR_ALL[$key]:-0}" == stalled ]]; then
+          ERR_ALL[$key]=stalled
+        else
+          ERR_ALL[$key]=$(( ${ERR_ALL[$key]:-0} + ERRS[$key] ))
+        fi
+      done
     done
   done
+  for key in "${!RPS_ALL[@]}"; do
+    RPS[$key]="$(median ${RPS_ALL[$key]})"
+    P99[$key]="$(median ${P99_ALL[$key]})"
+    ERRS[$key]="${ERR_ALL[$key]}"
+  done
   report
+}
+
+# Median of the numbers given as arguments.
+median() {
+  printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
 main "$@"

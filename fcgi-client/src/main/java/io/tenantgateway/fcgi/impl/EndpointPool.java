@@ -3,6 +3,7 @@ package io.tenantgateway.fcgi.impl;
 import io.tenantgateway.fcgi.FcgiBusyException;
 import io.tenantgateway.fcgi.FcgiPoolStats;
 import io.tenantgateway.fcgi.FcgiTimeoutException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -27,6 +28,11 @@ import java.util.function.Function;
  */
 public final class EndpointPool<C extends PooledConnection> {
 
+  /** How many waiters a released connection looks through for one on its own event loop. */
+  static final int AFFINITY_SCAN = 16;
+  /** Once the oldest waiter has waited this long, it is served first whatever its event loop. */
+  static final long AFFINITY_MAX_WAIT_NANOS = 5_000_000;
+
   private final Vertx vertx;
   private final Function<ContextInternal, Future<C>> connector;
   private final int maxQueueSize;
@@ -45,6 +51,7 @@ public final class EndpointPool<C extends PooledConnection> {
   private static final class Waiter<C> {
     final ContextInternal context;
     final Promise<C> promise;
+    final long since = System.nanoTime();
     long timerId = -1;
 
     Waiter(ContextInternal context) {
@@ -139,7 +146,7 @@ public final class EndpointPool<C extends PooledConnection> {
       if (!reusable || closed || !connection.isOpen() || tooOld(connection, System.currentTimeMillis())) {
         close = true;
       } else if (!waiters.isEmpty()) {
-        handOff = waiters.pollFirst();
+        handOff = nextWaiterFor(connection);
       } else {
         idle.addLast(new Idle<>(connection, System.currentTimeMillis()));
       }
@@ -253,6 +260,33 @@ public final class EndpointPool<C extends PooledConnection> {
   /** @return the current figures */
   public synchronized FcgiPoolStats stats() {
     return new FcgiPoolStats(open, idle.size(), waiters.size(), limit);
+  }
+
+  /**
+   * The waiter a released connection goes to: the oldest one, unless a waiter on the connection's
+   * own event loop is among the first {@link #AFFINITY_SCAN} and the oldest has waited less than
+   * {@link #AFFINITY_MAX_WAIT_NANOS}. Serving a request on its own loop saves two thread hops;
+   * the age bound keeps the queue fair.
+   */
+  private Waiter<C> nextWaiterFor(C connection) {
+    Waiter<C> head = waiters.peekFirst();
+    if (sameLoop(head.context, connection.context()) || System.nanoTime() - head.since > AFFINITY_MAX_WAIT_NANOS) {
+      return waiters.pollFirst();
+    }
+    int scanned = 0;
+    for (Iterator<Waiter<C>> it = waiters.iterator(); it.hasNext() && scanned < AFFINITY_SCAN; scanned++) {
+      Waiter<C> w = it.next();
+      if (sameLoop(w.context, connection.context())) {
+        it.remove();
+        return w;
+      }
+    }
+    return waiters.pollFirst();
+  }
+
+  private static boolean sameLoop(ContextInternal waiter, Context connection) {
+    return connection instanceof ContextInternal
+      && waiter.nettyEventLoop() == ((ContextInternal) connection).nettyEventLoop();
   }
 
   private void connect(ContextInternal context, Promise<C> promise) {
