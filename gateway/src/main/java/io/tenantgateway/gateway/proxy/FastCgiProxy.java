@@ -156,6 +156,11 @@ public final class FastCgiProxy {
   }
 
   private void fail(HttpServerRequest request, TenantSite site, Throwable failure) {
+    if (request.response().closed()) {
+      LOG.debug("tenant={} {} {}: client went away: {}", site.id(), request.method(), request.path(),
+        failure.getMessage());
+      return;
+    }
     int status = ProxyFailure.status(failure);
     LOG.warn("tenant={} {} {} -> {}: {}", site.id(), request.method(), request.path(), status, failure.getMessage());
     request.resume();
