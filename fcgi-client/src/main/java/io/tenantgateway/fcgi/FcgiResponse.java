@@ -1,6 +1,8 @@
 package io.tenantgateway.fcgi;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
@@ -30,6 +32,25 @@ public interface FcgiResponse extends ReadStream<Buffer> {
    * @return the whole body, or null when the response is still streaming or was partly read
    */
   Buffer completeBody();
+
+  /**
+   * Reads the whole body into memory; for small responses only (probes, tests).
+   *
+   * @return the body, or the failure that cut it short
+   */
+  default Future<Buffer> body() {
+    Buffer whole = completeBody();
+    if (whole != null) {
+      return Future.succeededFuture(whole);
+    }
+    Promise<Buffer> promise = Promise.promise();
+    Buffer body = Buffer.buffer();
+    handler(body::appendBuffer);
+    exceptionHandler(promise::tryFail);
+    endHandler(v -> promise.tryComplete(body));
+    resume();
+    return promise.future();
+  }
 
   /**
    * Stops reading the response; the connection is closed instead of reused.

@@ -7,6 +7,8 @@ import io.tenantgateway.gateway.proxy.FastCgiProxy;
 import io.tenantgateway.gateway.registry.FileTenantRegistry;
 import io.tenantgateway.gateway.registry.TenantRegistry;
 import io.tenantgateway.gateway.routing.HostRouter;
+import io.tenantgateway.provisioner.PoolManager;
+import io.tenantgateway.provisioner.ProvisionerOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -29,6 +31,7 @@ public final class Gateway {
   private final TenantRegistry registry;
   private final AtomicReference<HostRouter> router = new AtomicReference<>();
   private final FcgiClient fcgiClient;
+  private final PoolManager pools;
   private final int eventLoops;
   private int httpPort;
 
@@ -39,6 +42,7 @@ public final class Gateway {
     this.eventLoops = config.integer("event_loops") == 0
       ? Runtime.getRuntime().availableProcessors() : config.integer("event_loops");
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
+    this.pools = openPools(vertx, config);
     this.fcgiClient = FcgiClient.create(vertx, new FcgiClientOptions()
       .setConnectTimeout(config.number("fastcgi.connect_timeout_ms"))
       .setReadIdleTimeout(config.number("fastcgi.read_timeout_ms"))
@@ -56,7 +60,7 @@ public final class Gateway {
    */
   public static Future<Gateway> start(GatewayConfig config) {
     Gateway gateway = new Gateway(config);
-    FastCgiProxy proxy = new FastCgiProxy(gateway.fcgiClient, config.number("http.max_chunked_body_mb"));
+    FastCgiProxy proxy = new FastCgiProxy(gateway.fcgiClient, gateway.pools, config.number("http.max_chunked_body_mb"));
     int loops = gateway.eventLoops;
     GatewayVerticle[] first = new GatewayVerticle[1];
     return gateway.vertx.deployVerticle(() -> {
@@ -92,8 +96,36 @@ public final class Gateway {
    * @return completes when stopped
    */
   public Future<Void> stop() {
-    fcgiClient.close();
-    return vertx.close();
+    Future<Void> pools = this.pools == null ? Future.succeededFuture() : this.pools.stopAll();
+    return pools.eventually(() -> {
+      fcgiClient.close();
+      return vertx.close();
+    });
+  }
+
+  /** @return the pool manager, or null when php-fpm is not available */
+  public PoolManager pools() {
+    return pools;
+  }
+
+  private static PoolManager openPools(Vertx vertx, GatewayConfig config) {
+    ProvisionerOptions options = new ProvisionerOptions(Path.of(config.string("run_dir")),
+      Path.of(config.string("provisioner.template")), config.string("provisioner.php_fpm"),
+      config.number("provisioner.start_timeout_ms"), config.number("provisioner.stop_grace_ms"),
+      config.integer("provisioner.max_waiters"), config.integer("provisioner.max_crashes"),
+      ProvisionerOptions.DEFAULT_CRASH_WINDOW, ProvisionerOptions.DEFAULT_BACKOFF_BASE,
+      config.number("provisioner.failed_cooldown_ms"));
+    try {
+      PoolManager manager = PoolManager.create(vertx, options);
+      LOG.info("managed pools: {}", manager.isolation());
+      return manager;
+    } catch (java.io.UncheckedIOException e) {
+      throw new io.tenantgateway.gateway.config.ConfigException("provisioner.template (GATEWAY_POOL_TEMPLATE): "
+        + e.getMessage());
+    } catch (IllegalStateException e) {
+      LOG.warn("managed pools unavailable ({}); tenants without a backend answer 503", e.getMessage());
+      return null;
+    }
   }
 
   private static TenantRegistry openRegistry(GatewayConfig config) {

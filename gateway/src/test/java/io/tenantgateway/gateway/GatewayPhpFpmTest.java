@@ -74,7 +74,9 @@ class GatewayPhpFpmTest {
       "GATEWAY_HTTP_HOST", "127.0.0.1",
       "GATEWAY_HTTP_PORT", "0",
       "GATEWAY_REGISTRY_FILE", tenants.toString(),
-      "GATEWAY_FCGI_READ_TIMEOUT_MS", "5000"));
+      "GATEWAY_FCGI_READ_TIMEOUT_MS", "5000",
+      "GATEWAY_POOL_TEMPLATE", "../conf/php-fpm-pool.conf",
+      "GATEWAY_RUN_DIR", work.resolve("run").toString()));
     gateway = Gateway.start(config).await(30, TimeUnit.SECONDS);
     port = gateway.httpPort();
   }

@@ -1,11 +1,12 @@
 package io.tenantgateway.gateway.proxy;
 
 import io.tenantgateway.fcgi.FcgiClient;
-import io.tenantgateway.fcgi.FcgiEndpoint;
 import io.tenantgateway.fcgi.FcgiRequest;
 import io.tenantgateway.fcgi.FcgiResponse;
 import io.tenantgateway.gateway.routing.Mapping;
 import io.tenantgateway.gateway.routing.TenantSite;
+import io.tenantgateway.provisioner.PoolLease;
+import io.tenantgateway.provisioner.PoolManager;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -36,14 +37,17 @@ public final class FastCgiProxy {
     "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade");
 
   private final FcgiClient client;
+  private final PoolManager pools;
   private final long maxChunkedBody;
 
   /**
    * @param client the FastCGI client
+   * @param pools runs managed pools, or null when php-fpm is not available
    * @param maxChunkedBodyMb largest chunked request body buffered to learn its length, MiB
    */
-  public FastCgiProxy(FcgiClient client, long maxChunkedBodyMb) {
+  public FastCgiProxy(FcgiClient client, PoolManager pools, long maxChunkedBodyMb) {
     this.client = client;
+    this.pools = pools;
     this.maxChunkedBody = maxChunkedBodyMb * MB;
   }
 
@@ -56,12 +60,6 @@ public final class FastCgiProxy {
    * @param host the normalised request host
    */
   public void forward(HttpServerRequest request, TenantSite site, Mapping.Script script, String host) {
-    HttpServerResponse response = request.response();
-    FcgiEndpoint endpoint = site.endpoint();
-    if (endpoint == null) {
-      fail(request, site, new GatewayException(503, "tenant has no backend and managed pools are not available"));
-      return;
-    }
     long maxBody = site.tenant().limits().maxBodyMb() * MB;
     String contentLength = request.getHeader("Content-Length");
     long declared = contentLength == null ? -1 : Long.parseLong(contentLength);
@@ -69,23 +67,46 @@ public final class FastCgiProxy {
       refuseBody(request, 413);
       return;
     }
-    boolean chunked = contentLength == null && request.headers().contains("Transfer-Encoding");
-    if (chunked) {
-      long limit = Math.min(maxBody, maxChunkedBody);
-      BoundedBody.collect(request, limit).onComplete(ar -> {
-        if (ar.failed()) {
-          refuseBody(request, 413);
-        } else {
-          send(request, site, endpoint, buildRequest(request, site, script, host, ar.result()));
-        }
-      });
-      return;
+    target(site).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(request, site, ar.cause());
+        return;
+      }
+      PoolLease lease = ar.result();
+      HttpServerResponse response = request.response();
+      response.endHandler(v -> lease.release());
+      if (response.closed()) {
+        lease.release();
+        return;
+      }
+      boolean chunked = contentLength == null && request.headers().contains("Transfer-Encoding");
+      if (chunked) {
+        BoundedBody.collect(request, Math.min(maxBody, maxChunkedBody)).onComplete(body -> {
+          if (body.failed()) {
+            lease.release();
+            refuseBody(request, 413);
+          } else {
+            send(request, site, lease, buildRequest(request, site, script, host, body.result()));
+          }
+        });
+        return;
+      }
+      FcgiRequest fcgiRequest = buildRequest(request, site, script, host, null);
+      if (declared > 0) {
+        fcgiRequest.body(request);
+      }
+      send(request, site, lease, fcgiRequest);
+    });
+  }
+
+  private Future<PoolLease> target(TenantSite site) {
+    if (site.endpoint() != null) {
+      return Future.succeededFuture(PoolLease.unmanaged(site.endpoint()));
     }
-    FcgiRequest fcgiRequest = buildRequest(request, site, script, host, null);
-    if (declared > 0) {
-      fcgiRequest.body(request);
+    if (pools == null) {
+      return Future.failedFuture(new GatewayException(503, "tenant has no backend and php-fpm is not installed"));
     }
-    send(request, site, endpoint, fcgiRequest);
+    return pools.acquire(site.poolSpec());
   }
 
   private FcgiRequest buildRequest(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
@@ -100,10 +121,13 @@ public final class FastCgiProxy {
     return fcgiRequest;
   }
 
-  private void send(HttpServerRequest request, TenantSite site, FcgiEndpoint endpoint, FcgiRequest fcgiRequest) {
+  private void send(HttpServerRequest request, TenantSite site, PoolLease lease, FcgiRequest fcgiRequest) {
     HttpServerResponse response = request.response();
-    response.closeHandler(v -> fcgiRequest.abort());
-    client.send(endpoint, fcgiRequest).onComplete(ar -> {
+    response.closeHandler(v -> {
+      fcgiRequest.abort();
+      lease.release();
+    });
+    client.send(lease.endpoint(), fcgiRequest).onComplete(ar -> {
       if (ar.failed()) {
         fail(request, site, ar.cause());
       } else {

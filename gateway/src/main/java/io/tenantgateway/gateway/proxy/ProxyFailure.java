@@ -4,6 +4,7 @@ import io.tenantgateway.fcgi.FcgiBusyException;
 import io.tenantgateway.fcgi.FcgiRejectedException;
 import io.tenantgateway.fcgi.FcgiTimeoutException;
 import io.tenantgateway.fcgi.ProtocolStatus;
+import io.tenantgateway.provisioner.PoolUnavailableException;
 
 /**
  * The one place where a failure becomes an HTTP status: 504 for a backend that is too slow, 503 for
@@ -27,6 +28,9 @@ public final class ProxyFailure {
     }
     if (failure instanceof FcgiRejectedException
       && ((FcgiRejectedException) failure).status() == ProtocolStatus.OVERLOADED) {
+      return 503;
+    }
+    if (failure instanceof PoolUnavailableException) {
       return 503;
     }
     if (failure instanceof GatewayException) {

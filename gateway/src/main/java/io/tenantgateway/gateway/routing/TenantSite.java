@@ -2,6 +2,7 @@ package io.tenantgateway.gateway.routing;
 
 import io.tenantgateway.fcgi.FcgiEndpoint;
 import io.tenantgateway.gateway.registry.Tenant;
+import io.tenantgateway.provisioner.PoolSpec;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ public final class TenantSite {
   private final Path realDocroot;
   private final FcgiEndpoint endpoint;
   private final String serverName;
+  private final PoolSpec poolSpec;
 
   /**
    * @param tenant the validated tenant
@@ -26,6 +28,8 @@ public final class TenantSite {
     this.docroot = Path.of(tenant.docroot());
     this.realDocroot = realPathOrSelf(docroot);
     this.endpoint = tenant.backend() == null ? null : FcgiEndpoint.parse(tenant.backend(), tenant.php().maxChildren());
+    this.poolSpec = new PoolSpec(tenant.id(), docroot, tenant.php().maxChildren(), tenant.php().idleTimeoutSeconds(),
+      tenant.php().requestTimeoutSeconds(), tenant.php().ini(), tenant.php().env());
     this.serverName = tenant.domains().stream().filter(d -> !d.startsWith("*.")).findFirst().orElse(null);
   }
 
@@ -55,6 +59,11 @@ public final class TenantSite {
   /** @return the docroot with symlinks resolved; nothing outside it is served or executed */
   public Path realDocroot() {
     return realDocroot;
+  }
+
+  /** @return the managed pool's spec (used when {@link #endpoint()} is null) */
+  public PoolSpec poolSpec() {
+    return poolSpec;
   }
 
   /** @return the unmanaged backend, or null when the provisioner runs the pool */

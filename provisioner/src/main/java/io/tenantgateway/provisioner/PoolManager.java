@@ -1,0 +1,150 @@
+package io.tenantgateway.provisioner;
+
+import io.tenantgateway.fcgi.FcgiClient;
+import io.tenantgateway.fcgi.FcgiClientOptions;
+import io.tenantgateway.fcgi.FcgiEndpoint;
+import io.tenantgateway.fcgi.FcgiParams;
+import io.tenantgateway.fcgi.FcgiRequest;
+import io.tenantgateway.provisioner.impl.PhpFpmLauncher;
+import io.tenantgateway.provisioner.impl.PoolConfigRenderer;
+import io.tenantgateway.provisioner.impl.PoolProcesses;
+import io.tenantgateway.provisioner.impl.Pools;
+import io.tenantgateway.provisioner.impl.TenantIdentity;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.List;
+
+/**
+ * Runs one php-fpm pool per tenant, on demand: {@link #acquire} starts a stopped pool and holds the
+ * request until it answers its ping; idle pools are stopped; crashed pools restart on the next
+ * request with back-off, and after repeated crashes answer 503 for a cool-down.
+ *
+ * <p>Knows nothing of HTTP: callers pass a {@link PoolSpec} and get a {@link PoolLease} with the
+ * pool's FastCGI endpoint.
+ */
+public final class PoolManager {
+
+  /** Period of the idle check, ms. */
+  public static final long IDLE_CHECK_PERIOD_MS = 500;
+
+  private final Vertx vertx;
+  private final TenantIdentity identity;
+  private final FcgiClient probeClient;
+  private final Pools pools;
+  private final long idleTimer;
+
+  private PoolManager(Vertx vertx, ProvisionerOptions options, TenantIdentity identity, Pools pools,
+                      FcgiClient probeClient) {
+    this.vertx = vertx;
+    this.identity = identity;
+    this.pools = pools;
+    this.probeClient = probeClient;
+    this.idleTimer = vertx.setPeriodic(IDLE_CHECK_PERIOD_MS, id -> pools.stopIdle(System.currentTimeMillis()));
+  }
+
+  /**
+   * Creates the manager: finds php-fpm, reads the template, stops pools a previous run left behind.
+   * Blocking (file and process work): call at start-up, off the event loop.
+   *
+   * @param vertx the Vert.x instance
+   * @param options the settings
+   * @return the manager
+   * @throws IllegalStateException when php-fpm is missing (the message says how to install it)
+   * @throws UncheckedIOException when the template cannot be read
+   */
+  public static PoolManager create(Vertx vertx, ProvisionerOptions options) {
+    String template;
+    try {
+      template = Files.readString(options.template());
+      Files.createDirectories(options.runDir().resolve("pools"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the pool template " + options.template(), e);
+    }
+    TenantIdentity identity = TenantIdentity.detect();
+    PoolProcesses processes = new PoolProcesses(new PhpFpmLauncher(new PoolConfigRenderer(template),
+      PhpFpmLauncher.findBinary(options.phpFpmBinary()), identity));
+    processes.cleanUpLeftovers(options.runDir().toAbsolutePath().resolve("pools"));
+    FcgiClient probeClient = FcgiClient.create(vertx, new FcgiClientOptions()
+      .setConnectTimeout(1000).setReadIdleTimeout(options.startTimeout()).setPoolIdleTimeout(0));
+    Pools pools = new Pools(vertx, options, processes, probe(vertx, probeClient, options));
+    return new PoolManager(vertx, options, identity, pools, probeClient);
+  }
+
+  /**
+   * @param spec the tenant's pool as it should be
+   * @return a lease on the running pool; failed with {@link PoolUnavailableException} (503)
+   */
+  public Future<PoolLease> acquire(PoolSpec spec) {
+    return pools.get(spec).acquire(spec);
+  }
+
+  /**
+   * @param tenantId a tenant
+   * @return completes when its pool is stopped (at once when it has none)
+   */
+  public Future<Void> stop(String tenantId) {
+    return pools.stop(tenantId);
+  }
+
+  /**
+   * @return completes when every pool is stopped
+   */
+  public Future<Void> stopAll() {
+    vertx.cancelTimer(idleTimer);
+    return pools.stopAll().eventually(() -> probeClient.close());
+  }
+
+  /** @return every known pool */
+  public List<PoolStatus> statuses() {
+    return pools.statuses();
+  }
+
+  /** @return what isolation is in force, for logs and operators */
+  public String isolation() {
+    return identity.describe();
+  }
+
+  private static java.util.function.Function<io.tenantgateway.provisioner.impl.PoolHandle, Future<Void>> probe(
+    Vertx vertx, FcgiClient client, ProvisionerOptions options) {
+    return pool -> {
+      long deadline = System.currentTimeMillis() + options.startTimeout();
+      return ping(vertx, client, pool, deadline).eventually(() -> {
+        client.closeEndpoint(pool.probeEndpoint());
+        return Future.succeededFuture();
+      });
+    };
+  }
+
+  private static Future<Void> ping(Vertx vertx, FcgiClient client, io.tenantgateway.provisioner.impl.PoolHandle pool,
+                                   long deadline) {
+    if (!pool.processAlive()) {
+      return Future.failedFuture("php-fpm exited while starting: " + pool.lastLogLines());
+    }
+    FcgiParams params = new FcgiParams()
+      .add("REQUEST_METHOD", "GET")
+      .add("SCRIPT_NAME", PoolConfigRenderer.PING_PATH)
+      .add("SCRIPT_FILENAME", PoolConfigRenderer.PING_PATH)
+      .add("REQUEST_URI", PoolConfigRenderer.PING_PATH)
+      .add("QUERY_STRING", "")
+      .add("SERVER_PROTOCOL", "HTTP/1.1")
+      .add("GATEWAY_INTERFACE", "CGI/1.1");
+    return client.send(pool.probeEndpoint(), new FcgiRequest(params).timeout(1000))
+      .compose(response -> response.body().map(body -> response.status() == 200
+        && body.toString().trim().equals("pong")))
+      .recover(e -> Future.succeededFuture(false))
+      .compose(ok -> {
+        if (ok) {
+          return Future.succeededFuture();
+        }
+        if (System.currentTimeMillis() >= deadline) {
+          return Future.failedFuture("no answer to the readiness ping within " + (deadline > 0 ? "the start timeout"
+            : ""));
+        }
+        return vertx.timer(20).compose(v -> ping(vertx, client, pool, deadline));
+      });
+  }
+}

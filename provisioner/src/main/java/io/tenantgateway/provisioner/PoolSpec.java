@@ -1,0 +1,28 @@
+package io.tenantgateway.provisioner;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * What the provisioner needs to run one tenant's pool. Two specs that are equal give the same
+ * php-fpm configuration; a changed spec means a restart.
+ *
+ * @param id the tenant id, {@code [a-z0-9][a-z0-9-]{0,31}}
+ * @param docroot the document root (open_basedir is limited to it and the pool's private tmp dir)
+ * @param maxChildren {@code pm.max_children}
+ * @param idleTimeoutSeconds no request for this long stops the pool
+ * @param requestTimeoutSeconds {@code request_terminate_timeout}
+ * @param ini operator ini values, as {@code php_admin_value}
+ * @param env environment variables of the workers
+ */
+public record PoolSpec(String id, Path docroot, int maxChildren, int idleTimeoutSeconds, int requestTimeoutSeconds,
+                       Map<String, String> ini, Map<String, String> env) {
+
+  /**
+   * Copies the maps.
+   */
+  public PoolSpec {
+    ini = Map.copyOf(ini);
+    env = Map.copyOf(env);
+  }
+}

@@ -1,0 +1,17 @@
+package io.tenantgateway.provisioner;
+
+/**
+ * A snapshot of one pool for operators.
+ *
+ * @param tenant the tenant id
+ * @param state the state
+ * @param pid the php-fpm master's pid, or -1
+ * @param uid the uid the master runs as, or -1
+ * @param startedAtMillis when the current process started (epoch ms), or 0
+ * @param requests requests served since the gateway started
+ * @param lastActivationMillis how long the last start took until the pool answered, ms, or -1
+ * @param crashes unexpected exits in the current crash window
+ */
+public record PoolStatus(String tenant, PoolState state, long pid, long uid, long startedAtMillis, long requests,
+                         long lastActivationMillis, int crashes) {
+}

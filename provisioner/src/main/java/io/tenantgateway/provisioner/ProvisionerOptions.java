@@ -1,0 +1,58 @@
+package io.tenantgateway.provisioner;
+
+import java.nio.file.Path;
+
+/**
+ * Settings of the {@link PoolManager}. Times in milliseconds unless the name says otherwise.
+ *
+ * @param runDir where each pool gets {@code pools/<id>/} (config, socket, pid, logs, tmp)
+ * @param template the php-fpm pool configuration template ({@code conf/php-fpm-pool.conf})
+ * @param phpFpmBinary the php-fpm executable, or null to find it
+ * @param startTimeout longest time from spawn to a successful ping
+ * @param stopGrace time a graceful stop (SIGQUIT) may take before SIGKILL
+ * @param maxWaiters requests that may wait per tenant while its pool starts (503 beyond)
+ * @param maxCrashes crashes within {@code crashWindow} that make a pool FAILED
+ * @param crashWindow window in which crashes count
+ * @param backoffBase first restart delay after a crash, doubled per further crash
+ * @param failedCooldown how long a FAILED pool answers 503 before it may start again
+ */
+public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary, long startTimeout, long stopGrace,
+                                 int maxWaiters, int maxCrashes, long crashWindow, long backoffBase,
+                                 long failedCooldown) {
+
+  /** Default start timeout: 10 s. */
+  public static final long DEFAULT_START_TIMEOUT = 10_000;
+  /** Default grace of a stop: 10 s. */
+  public static final long DEFAULT_STOP_GRACE = 10_000;
+  /** Default waiters per starting pool: 1024. */
+  public static final int DEFAULT_MAX_WAITERS = 1024;
+  /** Default crashes before FAILED: 5. */
+  public static final int DEFAULT_MAX_CRASHES = 5;
+  /** Default crash window: 60 s. */
+  public static final long DEFAULT_CRASH_WINDOW = 60_000;
+  /** Default first back-off: 250 ms. */
+  public static final long DEFAULT_BACKOFF_BASE = 250;
+  /** Default FAILED cool-down: 60 s. */
+  public static final long DEFAULT_FAILED_COOLDOWN = 60_000;
+
+  /**
+   * @param runDir the run directory
+   * @param template the pool template
+   * @return options with every default
+   */
+  public static ProvisionerOptions defaults(Path runDir, Path template) {
+    return new ProvisionerOptions(runDir, template, null, DEFAULT_START_TIMEOUT, DEFAULT_STOP_GRACE,
+      DEFAULT_MAX_WAITERS, DEFAULT_MAX_CRASHES, DEFAULT_CRASH_WINDOW, DEFAULT_BACKOFF_BASE, DEFAULT_FAILED_COOLDOWN);
+  }
+
+  /**
+   * @param maxCrashes crashes before FAILED
+   * @param backoffBase first restart delay
+   * @param failedCooldown FAILED duration
+   * @return a copy with these crash settings
+   */
+  public ProvisionerOptions withCrashPolicy(int maxCrashes, long backoffBase, long failedCooldown) {
+    return new ProvisionerOptions(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes,
+      crashWindow, backoffBase, failedCooldown);
+  }
+}

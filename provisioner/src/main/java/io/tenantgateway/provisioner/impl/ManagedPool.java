@@ -1,0 +1,351 @@
+package io.tenantgateway.provisioner.impl;
+
+import io.tenantgateway.fcgi.FcgiEndpoint;
+import io.tenantgateway.provisioner.PoolLease;
+import io.tenantgateway.provisioner.PoolSpec;
+import io.tenantgateway.provisioner.PoolState;
+import io.tenantgateway.provisioner.PoolStatus;
+import io.tenantgateway.provisioner.PoolUnavailableException;
+import io.tenantgateway.provisioner.ProvisionerOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * One tenant's php-fpm master and its life (DESIGN.md states). Thread-safe: state changes happen
+ * under the pool's monitor; process work runs on worker threads; no callback runs under the lock.
+ *
+ * <p>Requests that arrive while the pool is STOPPED, STARTING or STOPPING share one activation: they
+ * wait on one promise, bounded by {@code maxWaiters}, and are all served by the one start.
+ */
+final class ManagedPool implements PoolHandle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ManagedPool.class);
+
+  private final Vertx vertx;
+  private final ProvisionerOptions options;
+  private final PoolProcesses processes;
+  private final PoolLayout layout;
+  private final Function<PoolHandle, Future<Void>> readiness;
+
+  private PoolSpec spec;
+  private FcgiEndpoint endpoint;
+  private PoolState state = PoolState.STOPPED;
+  private Process process;
+  private long uid = -1;
+  private long startedAt;
+  private Promise<FcgiEndpoint> activation;
+  private int waiting;
+  private int inFlight;
+  private long lastUsed = System.currentTimeMillis();
+  private long requests;
+  private long lastActivationMillis = -1;
+  private final ArrayDeque<Long> crashTimes = new ArrayDeque<>();
+  private long notBefore;
+  private boolean restartWanted;
+
+  ManagedPool(Vertx vertx, ProvisionerOptions options, PoolProcesses processes, PoolSpec spec,
+              Function<PoolHandle, Future<Void>> readiness) {
+    this.vertx = vertx;
+    this.options = options;
+    this.processes = processes;
+    this.layout = PoolLayout.of(options.runDir(), spec.id());
+    this.readiness = readiness;
+    this.spec = spec;
+    this.endpoint = FcgiEndpoint.unix(layout.socket().toString(), spec.maxChildren());
+  }
+
+  PoolLayout layout() {
+    return layout;
+  }
+
+  synchronized FcgiEndpoint endpoint() {
+    return endpoint;
+  }
+
+  synchronized PoolState state() {
+    return state;
+  }
+
+  /**
+   * Gets a lease on a running pool, starting it when needed.
+   *
+   * @param wanted the tenant's current spec; a different one restarts the pool gracefully
+   * @return the lease, or a {@link PoolUnavailableException}
+   */
+  Future<PoolLease> acquire(PoolSpec wanted) {
+    Promise<FcgiEndpoint> wait;
+    boolean start = false;
+    long delay = 0;
+    synchronized (this) {
+      if (!wanted.equals(spec)) {
+        spec = wanted;
+        endpoint = FcgiEndpoint.unix(layout.socket().toString(), wanted.maxChildren());
+        if (state == PoolState.RUNNING || state == PoolState.STARTING) {
+          restartWanted = true;
+        }
+      }
+      long now = System.currentTimeMillis();
+      if (state == PoolState.RUNNING && !restartWanted) {
+        return Future.succeededFuture(lease(endpoint));
+      }
+      if (state == PoolState.FAILED) {
+        if (now < notBefore) {
+          return Future.failedFuture(new PoolUnavailableException("pool of " + spec.id() + " is FAILED after "
+            + crashTimes.size() + " crashes", Math.max(1, (notBefore - now + 999) / 1000)));
+        }
+        crashTimes.clear();
+        state = PoolState.STOPPED;
+      }
+      if (waiting >= options.maxWaiters()) {
+        return Future.failedFuture(new PoolUnavailableException("too many requests waiting for the pool of "
+          + spec.id(), 1));
+      }
+      if (activation == null) {
+        activation = Promise.promise();
+        if (state == PoolState.STOPPED || state == PoolState.CRASHED) {
+          start = true;
+          delay = Math.max(0, notBefore - now);
+          state = PoolState.STARTING;
+        }
+      }
+      if (restartWanted && state == PoolState.RUNNING) {
+        restartWanted = false;
+        stopLocked("configuration changed");
+      }
+      waiting++;
+      wait = activation;
+    }
+    if (start) {
+      scheduleStart(delay);
+    }
+    return wait.future().transform(ar -> {
+      synchronized (this) {
+        waiting--;
+        if (ar.failed()) {
+          return Future.failedFuture(ar.cause());
+        }
+        return Future.succeededFuture(lease(ar.result()));
+      }
+    });
+  }
+
+  private PoolLease lease(FcgiEndpoint target) {
+    inFlight++;
+    requests++;
+    lastUsed = System.currentTimeMillis();
+    AtomicBoolean released = new AtomicBoolean();
+    return new PoolLease() {
+      @Override
+      public FcgiEndpoint endpoint() {
+        return target;
+      }
+
+      @Override
+      public void release() {
+        if (released.compareAndSet(false, true)) {
+          synchronized (ManagedPool.this) {
+            inFlight--;
+            lastUsed = System.currentTimeMillis();
+          }
+        }
+      }
+    };
+  }
+
+  private void scheduleStart(long delay) {
+    if (delay > 0) {
+      vertx.setTimer(delay, id -> start());
+    } else {
+      start();
+    }
+  }
+
+  private void start() {
+    PoolSpec current;
+    synchronized (this) {
+      current = spec;
+    }
+    long spawnedAt = System.nanoTime();
+    vertx.<PhpFpmLauncher.Launched>executeBlocking(() -> processes.launch(current, layout), false)
+      .compose(launched -> {
+        synchronized (this) {
+          process = launched.process();
+          uid = launched.uid();
+          startedAt = System.currentTimeMillis();
+        }
+        launched.process().onExit().thenAccept(this::exited);
+        return readiness.apply(this);
+      })
+      .onComplete(ar -> started(ar.failed() ? ar.cause() : null, (System.nanoTime() - spawnedAt) / 1_000_000));
+  }
+
+  private void started(Throwable failure, long millis) {
+    Promise<FcgiEndpoint> done;
+    FcgiEndpoint target;
+    Process failedProcess = null;
+    synchronized (this) {
+      done = activation;
+      target = endpoint;
+      if (state == PoolState.STOPPING) {
+        done = null;
+      } else if (failure == null && state == PoolState.STARTING) {
+        state = PoolState.RUNNING;
+        lastActivationMillis = millis;
+        activation = null;
+        LOG.info("pool {} RUNNING (pid {}, uid {}) after {} ms", spec.id(), pid(), uid, millis);
+        if (restartWanted) {
+          restartWanted = false;
+          stopLocked("configuration changed");
+        }
+      } else {
+        activation = null;
+        failedProcess = process;
+        recordCrashLocked("start failed: " + (failure == null ? "stopped while starting" : failure.getMessage()));
+      }
+    }
+    if (failedProcess != null) {
+      processes.kill(failedProcess);
+    }
+    if (done != null) {
+      if (failure == null) {
+        done.tryComplete(target);
+      } else {
+        done.tryFail(new PoolUnavailableException("pool of " + spec.id() + " failed to start: "
+          + failure.getMessage(), 5));
+      }
+    }
+  }
+
+  private void exited(Process exitedProcess) {
+    Promise<FcgiEndpoint> restartFor = null;
+    synchronized (this) {
+      if (exitedProcess != process) {
+        return;
+      }
+      process = null;
+      if (state == PoolState.STOPPING) {
+        state = PoolState.STOPPED;
+        LOG.info("pool {} STOPPED", spec.id());
+        if (activation != null) {
+          restartFor = activation;
+          state = PoolState.STARTING;
+        }
+      } else if (state == PoolState.RUNNING) {
+        recordCrashLocked("master exited with status " + exitedProcess.exitValue());
+      }
+    }
+    if (restartFor != null) {
+      start();
+    }
+  }
+
+  private void recordCrashLocked(String why) {
+    long now = System.currentTimeMillis();
+    crashTimes.addLast(now);
+    while (!crashTimes.isEmpty() && now - crashTimes.peekFirst() > options.crashWindow()) {
+      crashTimes.pollFirst();
+    }
+    if (crashTimes.size() >= options.maxCrashes()) {
+      state = PoolState.FAILED;
+      notBefore = now + options.failedCooldown();
+      LOG.error("pool {} FAILED ({} crashes within {} ms, last: {}); 503 for {} ms", spec.id(), crashTimes.size(),
+        options.crashWindow(), why, options.failedCooldown());
+    } else {
+      state = PoolState.CRASHED;
+      notBefore = now + (options.backoffBase() << Math.min(crashTimes.size() - 1, 16));
+      LOG.warn("pool {} CRASHED: {}; restart on the next request, not before {} ms", spec.id(), why,
+        notBefore - now);
+    }
+  }
+
+  /**
+   * Stops the pool gracefully when it is RUNNING and idle past its timeout.
+   *
+   * @param now the current time, ms
+   */
+  void stopIfIdle(long now) {
+    synchronized (this) {
+      if (state == PoolState.RUNNING && inFlight == 0 && waiting == 0
+        && now - lastUsed >= spec.idleTimeoutSeconds() * 1000L) {
+        stopLocked("idle for " + (now - lastUsed) + " ms");
+      }
+    }
+  }
+
+  /**
+   * Stops the pool gracefully now (operator action, tenant removed, gateway shutdown).
+   *
+   * @return completes when the process is gone
+   */
+  Future<Void> stop() {
+    Process running;
+    synchronized (this) {
+      running = process;
+      if (state == PoolState.RUNNING || state == PoolState.STARTING) {
+        stopLocked("stop requested");
+      } else if (state == PoolState.CRASHED || state == PoolState.FAILED) {
+        state = PoolState.STOPPED;
+        crashTimes.clear();
+        notBefore = 0;
+      }
+    }
+    if (running == null) {
+      return Future.succeededFuture();
+    }
+    return Future.fromCompletionStage(running.onExit()).mapEmpty();
+  }
+
+  private void stopLocked(String why) {
+    state = PoolState.STOPPING;
+    Process running = process;
+    LOG.info("pool {} STOPPING: {}", spec.id(), why);
+    if (running == null) {
+      state = PoolState.STOPPED;
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      processes.stopGracefully(running, options.stopGrace());
+      return null;
+    }, false);
+  }
+
+  @Override
+  public synchronized boolean processAlive() {
+    return process != null && process.isAlive();
+  }
+
+  @Override
+  public synchronized FcgiEndpoint probeEndpoint() {
+    return FcgiEndpoint.unix(layout.socket().toString(), 1);
+  }
+
+  @Override
+  public String lastLogLines() {
+    StringBuilder out = new StringBuilder();
+    for (java.nio.file.Path log : java.util.List.of(layout.log(), layout.dir().resolve("error.log"))) {
+      try {
+        java.util.List<String> lines = java.nio.file.Files.readAllLines(log);
+        lines.subList(Math.max(0, lines.size() - 5), lines.size()).forEach(l -> out.append(l).append(" | "));
+      } catch (java.io.IOException e) {
+        // no such log yet
+      }
+    }
+    return out.toString();
+  }
+
+  synchronized PoolStatus status() {
+    return new PoolStatus(spec.id(), state, pid(), process == null ? -1 : uid, process == null ? 0 : startedAt,
+      requests, lastActivationMillis, crashTimes.size());
+  }
+
+  private long pid() {
+    return process == null ? -1 : process.pid();
+  }
+}

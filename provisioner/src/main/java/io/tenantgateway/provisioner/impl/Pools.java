@@ -1,0 +1,91 @@
+package io.tenantgateway.provisioner.impl;
+
+import io.tenantgateway.provisioner.PoolSpec;
+import io.tenantgateway.provisioner.PoolStatus;
+import io.tenantgateway.provisioner.ProvisionerOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.function.Function;
+
+/**
+ * The managed pools by tenant id.
+ */
+public final class Pools {
+
+  private final Vertx vertx;
+  private final ProvisionerOptions options;
+  private final PoolProcesses processes;
+  private final Function<PoolHandle, Future<Void>> readiness;
+  private final ConcurrentMap<String, ManagedPool> byId = new ConcurrentHashMap<>();
+
+  /**
+   * @param vertx the Vert.x instance
+   * @param options the settings
+   * @param processes starts and stops masters
+   * @param readiness probes a starting pool until it answers
+   */
+  public Pools(Vertx vertx, ProvisionerOptions options, PoolProcesses processes,
+               Function<PoolHandle, Future<Void>> readiness) {
+    this.vertx = vertx;
+    this.options = options;
+    this.processes = processes;
+    this.readiness = readiness;
+  }
+
+  /**
+   * @param spec a tenant's pool
+   * @return its managed pool, created (STOPPED) on first use
+   */
+  public ManagedPoolAccess get(PoolSpec spec) {
+    ManagedPool pool = byId.computeIfAbsent(spec.id(), id -> new ManagedPool(vertx, options, processes, spec,
+      readiness::apply));
+    return pool::acquire;
+  }
+
+  /**
+   * @param id a tenant id
+   * @return completes when its pool is stopped
+   */
+  public Future<Void> stop(String id) {
+    ManagedPool pool = byId.get(id);
+    return pool == null ? Future.succeededFuture() : pool.stop();
+  }
+
+  /** @return completes when every pool is stopped */
+  public Future<Void> stopAll() {
+    List<Future<Void>> stops = new ArrayList<>();
+    byId.values().forEach(pool -> stops.add(pool.stop()));
+    return Future.join(stops).mapEmpty();
+  }
+
+  /**
+   * @param now the current time, ms
+   */
+  public void stopIdle(long now) {
+    byId.values().forEach(pool -> pool.stopIfIdle(now));
+  }
+
+  /** @return every pool's status, by tenant id */
+  public List<PoolStatus> statuses() {
+    List<PoolStatus> all = new ArrayList<>();
+    byId.values().forEach(pool -> all.add(pool.status()));
+    all.sort(Comparator.comparing(PoolStatus::tenant));
+    return all;
+  }
+
+  /** Acquisition of a lease on one pool. */
+  @FunctionalInterface
+  public interface ManagedPoolAccess {
+    /**
+     * @param spec the tenant's current spec
+     * @return a lease
+     */
+    Future<io.tenantgateway.provisioner.PoolLease> acquire(PoolSpec spec);
+  }
+}

@@ -1,0 +1,132 @@
+package io.tenantgateway.provisioner.impl;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Which Unix user a tenant's pool runs as. As root: a system user {@code tg-<id>} per tenant,
+ * created when missing (no shell, no home). Otherwise: the gateway's own user for every pool.
+ * Blocking: call from worker threads.
+ */
+public final class TenantIdentity {
+
+  /** Prefix of every tenant user name. */
+  public static final String USER_PREFIX = "tg-";
+
+  private final boolean root;
+  private final long ownUid;
+  private final long ownGid;
+
+  /**
+   * A Unix identity.
+   *
+   * @param name the user name
+   * @param uid the uid
+   * @param gid the primary gid
+   * @param switchUser true when the master must be started as this user
+   */
+  public record User(String name, long uid, long gid, boolean switchUser) {
+  }
+
+  private TenantIdentity(boolean root, long ownUid, long ownGid) {
+    this.root = root;
+    this.ownUid = ownUid;
+    this.ownGid = ownGid;
+  }
+
+  /**
+   * @return the identity policy this process can apply
+   */
+  public static TenantIdentity detect() {
+    com.sun.security.auth.module.UnixSystem self = new com.sun.security.auth.module.UnixSystem();
+    return new TenantIdentity(self.getUid() == 0, self.getUid(), self.getGid());
+  }
+
+  /** @return true when pools run as per-tenant users */
+  public boolean perTenantUsers() {
+    return root;
+  }
+
+  /** @return a line for the start-up log and the pool listing */
+  public String describe() {
+    return root
+      ? "per-tenant Unix users (" + USER_PREFIX + "<id>), php-fpm master started as that user"
+      : "not root: every pool runs as the gateway's own user (uid " + ownUid + "); tenants are not isolated "
+        + "from each other";
+  }
+
+  /**
+   * @param tenantId the tenant id
+   * @return the user its pool runs as (created when missing, as root)
+   * @throws IOException when the user cannot be created or looked up
+   */
+  public User userFor(String tenantId) throws IOException {
+    if (!root) {
+      return new User(System.getProperty("user.name"), ownUid, ownGid, false);
+    }
+    String name = userName(tenantId);
+    if (run("id", "-u", name).isEmpty()) {
+      run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
+        "--user-group", name);
+    }
+    String uid = run("id", "-u", name);
+    String gid = run("id", "-g", name);
+    if (uid.isEmpty() || gid.isEmpty()) {
+      throw new IOException("cannot create or find the Unix user " + name);
+    }
+    return new User(name, Long.parseLong(uid), Long.parseLong(gid), true);
+  }
+
+  /**
+   * Gives the pool's own directories to its user.
+   *
+   * @param user the pool's user
+   * @param dirs directories the master and workers write to
+   * @throws IOException when ownership cannot be changed
+   */
+  public void handOver(User user, Path... dirs) throws IOException {
+    if (!user.switchUser()) {
+      return;
+    }
+    UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
+    GroupPrincipal group = lookup.lookupPrincipalByGroupName(user.name());
+    for (Path dir : dirs) {
+      Files.setOwner(dir, lookup.lookupPrincipalByName(user.name()));
+      Files.getFileAttributeView(dir, PosixFileAttributeView.class).setGroup(group);
+    }
+  }
+
+  /**
+   * @param tenantId the tenant id
+   * @return its user name, at most 32 characters
+   */
+  public static String userName(String tenantId) {
+    String name = USER_PREFIX + tenantId;
+    if (name.length() <= 32) {
+      return name;
+    }
+    return USER_PREFIX + tenantId.substring(0, 20) + "-" + String.format("%08x", tenantId.hashCode());
+  }
+
+  private static String run(String... command) throws IOException {
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    try {
+      String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IOException(String.join(" ", command) + " did not finish");
+      }
+      return process.exitValue() == 0 ? out : "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+}
