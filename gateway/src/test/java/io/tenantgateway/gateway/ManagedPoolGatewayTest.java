@@ -1,0 +1,83 @@
+package io.tenantgateway.gateway;
+
+import io.tenantgateway.gateway.config.GatewayConfig;
+import io.tenantgateway.gateway.testing.RawHttp;
+import io.tenantgateway.provisioner.PoolState;
+import io.tenantgateway.provisioner.PoolStatus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * A tenant without a backend: the gateway starts its pool on the first request, holds the requests
+ * that arrive meanwhile, and stops the pool when the gateway stops.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ManagedPoolGatewayTest {
+
+  @Test
+  void coldTenantIsStartedOnceForConcurrentRequestsAndStoppedWithTheGateway() throws Exception {
+    Path work = Files.createTempDirectory("gw-managed");
+    Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path docroot = Files.createDirectories(work.resolve("public"));
+    Files.setPosixFilePermissions(docroot, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(docroot.resolve("pid.php"), "<?php echo posix_getppid();\n");
+    Files.setPosixFilePermissions(docroot.resolve("pid.php"), PosixFilePermissions.fromString("rw-r--r--"));
+    Path tenants = work.resolve("tenants.yaml");
+    Files.writeString(tenants, "tenants:\n  - id: cold\n    domains: [\"cold.test\"]\n    docroot: \"" + docroot
+      + "\"\n    php: { max_children: 3, idle_timeout_s: 60 }\n");
+    Gateway gateway = Gateway.start(GatewayConfig.load(Map.of(
+      "GATEWAY_CONFIG", "../conf/gateway.yaml",
+      "GATEWAY_HTTP_HOST", "127.0.0.1",
+      "GATEWAY_HTTP_PORT", "0",
+      "GATEWAY_REGISTRY_FILE", tenants.toString(),
+      "GATEWAY_POOL_TEMPLATE", "../conf/php-fpm-pool.conf",
+      "GATEWAY_RUN_DIR", work.resolve("run").toString()))).await(30, TimeUnit.SECONDS);
+    long masterPid;
+    try {
+      assertNotNull(gateway.pools(), "php-fpm is installed by bin/test");
+      int port = gateway.httpPort();
+      ExecutorService clients = Executors.newFixedThreadPool(20);
+      Set<String> masters = new HashSet<>();
+      try {
+        List<Future<RawHttp.Response>> responses = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+          responses.add(clients.submit(() -> RawHttp.get(port, "cold.test", "/pid.php")));
+        }
+        for (Future<RawHttp.Response> response : responses) {
+          RawHttp.Response r = response.get(30, TimeUnit.SECONDS);
+          assertEquals(200, r.status(), r.text());
+          masters.add(r.text().trim());
+        }
+      } finally {
+        clients.shutdownNow();
+      }
+      assertEquals(1, masters.size(), "one activation served every waiting request: " + masters);
+      PoolStatus status = gateway.pools().statuses().get(0);
+      assertEquals(PoolState.RUNNING, status.state());
+      masterPid = status.pid();
+      assertEquals(String.valueOf(masterPid), masters.iterator().next());
+      assertEquals(20, status.requests());
+    } finally {
+      gateway.stop().await(30, TimeUnit.SECONDS);
+    }
+    assertFalse(ProcessHandle.of(masterPid).map(ProcessHandle::isAlive).orElse(false),
+      "the pool is stopped with the gateway");
+  }
+}
