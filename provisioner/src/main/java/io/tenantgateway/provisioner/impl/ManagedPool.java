@@ -181,9 +181,24 @@ final class ManagedPool implements PoolHandle {
           startedAt = System.currentTimeMillis();
         }
         launched.process().onExit().thenAccept(this::exited);
-        return readiness.apply(this);
+        return readiness.apply(this).compose(v -> vertx.executeBlocking(() -> {
+          verifyListener(launched.uid());
+          return null;
+        }, false));
       })
       .onComplete(ar -> started(ar.failed() ? ar.cause() : null, (System.nanoTime() - spawnedAt) / 1_000_000));
+  }
+
+  /**
+   * Checks that the process listening on the pool socket runs as the pool's user (SO_PEERCRED), so
+   * that no other process can pose as the tenant's pool.
+   */
+  private void verifyListener(long expectedUid) throws java.io.IOException {
+    long actual = PeerCredentials.listenerUid(layout.socket());
+    if (actual != expectedUid) {
+      throw new java.io.IOException("socket " + layout.socket() + " is served by uid " + actual + ", expected "
+        + expectedUid);
+    }
   }
 
   private void started(Throwable failure, long millis) {

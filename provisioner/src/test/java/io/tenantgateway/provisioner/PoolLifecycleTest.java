@@ -1,0 +1,326 @@
+package io.tenantgateway.provisioner;
+
+import io.tenantgateway.fcgi.FcgiClient;
+import io.tenantgateway.provisioner.PhpFpmTestSupport.Reply;
+import io.tenantgateway.provisioner.impl.PoolLayout;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static io.tenantgateway.provisioner.PhpFpmTestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * PoolManager against a real php-fpm: cold start, one activation for many waiters, idle stop,
+ * crash and restart, crash loop to FAILED, graceful stop, spec change. Pools run as tg-&lt;id&gt;
+ * when the tests run as root.
+ */
+class PoolLifecycleTest {
+
+  static final List<String> IDS = List.of("pt-cold", "pt-conc", "pt-idle", "pt-crash", "pt-loop", "pt-bad",
+    "pt-grace", "pt-spec");
+
+  static Vertx vertx;
+
+  Path base;
+  Path runDir;
+  Path docroot;
+  PoolManager manager;
+  FcgiClient client;
+
+  @BeforeAll
+  static void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stopVertx() throws Exception {
+    await(vertx.close());
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    base = openTempDir("tg-prov-");
+    runDir = base.resolve("run");
+    Files.createDirectories(runDir);
+    Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    docroot = docroot(base);
+    client = client(vertx);
+  }
+
+  @AfterEach
+  void tearDownAll() throws Exception {
+    tearDown(manager, client, base, IDS);
+  }
+
+  private PoolManager manager(ProvisionerOptions options) {
+    manager = PoolManager.create(vertx, options);
+    return manager;
+  }
+
+  private ProvisionerOptions defaults() {
+    return ProvisionerOptions.defaults(runDir, TEMPLATE);
+  }
+
+  @Test
+  void coldStartServesAsTenantUser() throws Exception {
+    manager(defaults());
+    PoolSpec spec = spec("pt-cold", docroot, 2, 60);
+    assertNull(status(manager, "pt-cold"), "no pool before the first acquire");
+
+    Future<PoolLease> leased = manager.acquire(spec);
+    PoolStatus starting = status(manager, "pt-cold");
+    assertNotNull(starting);
+    assertTrue(starting.state() == PoolState.STARTING || starting.state() == PoolState.RUNNING, starting.toString());
+    PoolLease lease = await(leased);
+    Reply reply;
+    try {
+      reply = await(send(client, lease, docroot, "info.php"));
+    } finally {
+      lease.release();
+    }
+    assertEquals(200, reply.status(), reply.body());
+
+    PoolStatus status = status(manager, "pt-cold");
+    assertEquals(PoolState.RUNNING, status.state());
+    assertTrue(status.pid() > 0, status.toString());
+    assertTrue(status.startedAtMillis() > 0);
+    assertTrue(status.lastActivationMillis() >= 0);
+    assertEquals(1, status.requests());
+    assertEquals(0, status.crashes());
+    String[] f = reply.fields();
+    assertNotEquals(Long.toString(status.pid()), f[0], "served by a worker, not the master");
+    assertEquals(Long.toString(status.pid()), f[1], "the worker's parent is the master in the status");
+    assertEquals(List.of(status.pid()), masters(runDir, "pt-cold"));
+    if (isRoot()) {
+      long uid = uidOf("tg-pt-cold");
+      assertEquals(uid, status.uid());
+      assertEquals(Long.toString(uid), f[2], "worker euid");
+      assertEquals("tg-pt-cold", f[3]);
+      assertEquals(uid, procUid(status.pid()), "the master itself runs as the tenant user");
+      assertTrue(manager.isolation().contains("per-tenant"));
+    }
+  }
+
+  @Test
+  void concurrentAcquiresShareOneActivation() throws Exception {
+    manager(defaults());
+    PoolSpec spec = spec("pt-conc", docroot, 4, 60);
+    List<Future<Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      replies.add(request(manager, client, spec, "info.php"));
+    }
+    await(Future.all(replies), 30_000);
+    PoolStatus status = status(manager, "pt-conc");
+    Set<String> parents = new HashSet<>();
+    for (Future<Reply> r : replies) {
+      assertEquals(200, r.result().status(), r.result().body());
+      parents.add(r.result().fields()[1]);
+    }
+    assertEquals(Set.of(Long.toString(status.pid())), parents, "every request served by one master");
+    assertEquals(List.of(status.pid()), masters(runDir, "pt-conc"));
+    assertEquals(100, status.requests());
+    assertEquals(PoolState.RUNNING, status.state());
+    assertEquals(0, status.crashes());
+  }
+
+  @Test
+  void idlePoolStopsAndRestartsOnDemand() throws Exception {
+    manager(defaults());
+    PoolSpec spec = spec("pt-idle", docroot, 2, 1);
+    Reply first = await(request(manager, client, spec, "info.php"));
+    assertEquals(200, first.status());
+    long pid = status(manager, "pt-idle").pid();
+    assertTrue(alive(pid));
+
+    PoolStatus stopped = waitForState(manager, "pt-idle", PoolState.STOPPED, 10_000);
+    assertEquals(-1, stopped.pid());
+    waitFor("master " + pid + " to exit", 5_000, () -> !alive(pid));
+    waitFor("no master left", 5_000, () -> {
+      try {
+        return masters(runDir, "pt-idle").isEmpty();
+      } catch (Exception e) {
+        return false;
+      }
+    });
+
+    Reply second = await(request(manager, client, spec, "info.php"));
+    assertEquals(200, second.status());
+    long newPid = status(manager, "pt-idle").pid();
+    assertTrue(newPid > 0);
+    assertNotEquals(pid, newPid);
+    assertEquals(Long.toString(newPid), second.fields()[1]);
+  }
+
+  @Test
+  void idlePoolWithLeaseOutIsNotStopped() throws Exception {
+    manager(defaults());
+    PoolSpec spec = spec("pt-idle", docroot, 2, 1);
+    PoolLease lease = await(manager.acquire(spec));
+    try {
+      long pid = status(manager, "pt-idle").pid();
+      // three idle checks pass past the timeout with the lease out
+      long until = System.currentTimeMillis() + 1000 + 3 * PoolManager.IDLE_CHECK_PERIOD_MS;
+      waitFor("time to pass", 5_000, () -> System.currentTimeMillis() >= until);
+      assertEquals(PoolState.RUNNING, status(manager, "pt-idle").state());
+      assertEquals(pid, status(manager, "pt-idle").pid());
+    } finally {
+      lease.release();
+    }
+    waitForState(manager, "pt-idle", PoolState.STOPPED, 10_000);
+  }
+
+  @Test
+  void killedMasterCrashesAndRestartsOnNextAcquire() throws Exception {
+    manager(defaults().withCrashPolicy(5, 10, 60_000));
+    PoolSpec spec = spec("pt-crash", docroot, 2, 60);
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    long pid = status(manager, "pt-crash").pid();
+
+    kill9(pid);
+    PoolStatus crashed = waitForState(manager, "pt-crash", PoolState.CRASHED, 5_000);
+    assertEquals(1, crashed.crashes());
+    assertEquals(-1, crashed.pid());
+
+    Reply reply = await(request(manager, client, spec, "info.php"));
+    assertEquals(200, reply.status(), reply.body());
+    PoolStatus status = status(manager, "pt-crash");
+    assertEquals(PoolState.RUNNING, status.state());
+    assertNotEquals(pid, status.pid());
+    assertEquals(Long.toString(status.pid()), reply.fields()[1]);
+    assertEquals(List.of(status.pid()), masters(runDir, "pt-crash"));
+  }
+
+  @Test
+  void crashLoopGoesFailedThenCoolsDown() throws Exception {
+    manager(defaults().withCrashPolicy(2, 10, 500));
+    PoolSpec spec = spec("pt-loop", docroot, 2, 60);
+
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    kill9(status(manager, "pt-loop").pid());
+    waitForState(manager, "pt-loop", PoolState.CRASHED, 5_000);
+
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    kill9(status(manager, "pt-loop").pid());
+    PoolStatus failed = waitForState(manager, "pt-loop", PoolState.FAILED, 5_000);
+    assertEquals(2, failed.crashes());
+
+    long t0 = System.currentTimeMillis();
+    Exception e = assertThrows(PoolUnavailableException.class, () -> await(manager.acquire(spec), 1_000));
+    assertTrue(System.currentTimeMillis() - t0 < 300, "fails at once");
+    assertTrue(((PoolUnavailableException) e).retryAfterSeconds() >= 1);
+    assertTrue(e.getMessage().contains("FAILED"), e.getMessage());
+
+    // after the cool-down it starts again
+    long until = t0 + 500;
+    waitFor("cool-down", 5_000, () -> System.currentTimeMillis() > until);
+    Reply reply = await(request(manager, client, spec, "info.php"));
+    assertEquals(200, reply.status());
+    PoolStatus status = status(manager, "pt-loop");
+    assertEquals(PoolState.RUNNING, status.state());
+    assertEquals(0, status.crashes());
+  }
+
+  @Test
+  void startFailureIsReportedWithTheLog() throws Exception {
+    Path template = base.resolve("broken.conf");
+    Files.writeString(template, Files.readString(TEMPLATE).replace("pm = ondemand", "pm = no-such-pm"));
+    ProvisionerOptions d = defaults();
+    manager(new ProvisionerOptions(runDir, template, null, d.startTimeout(), d.stopGrace(), d.maxWaiters(), 5,
+      d.crashWindow(), 10, 60_000));
+    PoolSpec spec = spec("pt-bad", docroot, 2, 60);
+
+    long t0 = System.currentTimeMillis();
+    PoolUnavailableException e = assertThrows(PoolUnavailableException.class,
+      () -> await(manager.acquire(spec), 15_000));
+    assertTrue(System.currentTimeMillis() - t0 < 5_000, "does not wait for the whole start timeout");
+    assertTrue(e.getMessage().contains("failed to start"), e.getMessage());
+    assertTrue(e.getMessage().contains("no-such-pm"), "quotes the log: " + e.getMessage());
+    PoolStatus status = status(manager, "pt-bad");
+    assertEquals(PoolState.CRASHED, status.state());
+    assertEquals(1, status.crashes());
+    assertEquals(-1, status.pid());
+    assertTrue(masters(runDir, "pt-bad").isEmpty());
+  }
+
+  @Test
+  void gracefulStopLetsInFlightRequestFinish() throws Exception {
+    manager(defaults());
+    PoolSpec spec = spec("pt-grace", docroot, 2, 60);
+    PoolLayout layout = PoolLayout.of(runDir, "pt-grace");
+    PoolLease lease = await(manager.acquire(spec));
+    long pid = status(manager, "pt-grace").pid();
+    Future<Reply> slow = send(client, lease, docroot, "sleep.php").andThen(ar -> lease.release());
+    waitFor("the slow request to run", 5_000, () -> Files.exists(layout.tmp().resolve("started")));
+
+    Future<Void> stopped = manager.stop("pt-grace");
+    assertEquals(PoolState.STOPPING, status(manager, "pt-grace").state());
+    Future<Reply> during = request(manager, client, spec, "info.php");
+
+    Reply slowReply = await(slow);
+    assertEquals(200, slowReply.status(), slowReply.body());
+    assertEquals("slept", slowReply.body().trim());
+    await(stopped);
+    assertFalse(alive(pid));
+
+    Reply next = await(during);
+    assertEquals(200, next.status(), next.body());
+    PoolStatus status = status(manager, "pt-grace");
+    assertEquals(PoolState.RUNNING, status.state());
+    assertNotEquals(pid, status.pid());
+    assertEquals(Long.toString(status.pid()), next.fields()[1]);
+    assertEquals(0, status.crashes());
+  }
+
+  @Test
+  void stopOfUnknownOrStoppedPoolCompletes() throws Exception {
+    manager(defaults());
+    await(manager.stop("pt-none"), 2_000);
+    PoolSpec spec = spec("pt-grace", docroot, 2, 60);
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    await(manager.stop("pt-grace"));
+    assertEquals(PoolState.STOPPED, status(manager, "pt-grace").state());
+    await(manager.stop("pt-grace"), 2_000);
+  }
+
+  @Test
+  void changedSpecRestartsRunningPool() throws Exception {
+    manager(defaults());
+    PoolSpec two = spec("pt-spec", docroot, 2, 60);
+    assertEquals(200, await(request(manager, client, two, "info.php")).status());
+    long pid = status(manager, "pt-spec").pid();
+    PoolLayout layout = PoolLayout.of(runDir, "pt-spec");
+    assertTrue(Files.readString(layout.config()).contains("pm.max_children = 2"));
+
+    PoolSpec three = spec("pt-spec", docroot, 3, 60);
+    PoolLease lease = await(manager.acquire(three));
+    Reply reply;
+    try {
+      assertEquals(3, lease.endpoint().maxConnections());
+      reply = await(send(client, lease, docroot, "info.php"));
+    } finally {
+      lease.release();
+    }
+    assertEquals(200, reply.status(), reply.body());
+    PoolStatus status = status(manager, "pt-spec");
+    assertEquals(PoolState.RUNNING, status.state());
+    assertNotEquals(pid, status.pid());
+    assertEquals(Long.toString(status.pid()), reply.fields()[1]);
+    assertFalse(alive(pid));
+    assertEquals(0, status.crashes());
+    assertTrue(Files.readString(layout.config()).contains("pm.max_children = 3"));
+    assertEquals(List.of(status.pid()), masters(runDir, "pt-spec"));
+  }
+}
