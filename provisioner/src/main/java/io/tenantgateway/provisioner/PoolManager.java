@@ -5,6 +5,7 @@ import io.tenantgateway.fcgi.FcgiClientOptions;
 import io.tenantgateway.fcgi.FcgiEndpoint;
 import io.tenantgateway.fcgi.FcgiParams;
 import io.tenantgateway.fcgi.FcgiRequest;
+import io.tenantgateway.provisioner.impl.Cgroups;
 import io.tenantgateway.provisioner.impl.PhpFpmLauncher;
 import io.tenantgateway.provisioner.impl.PoolConfigRenderer;
 import io.tenantgateway.provisioner.impl.PoolProcesses;
@@ -16,6 +17,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -32,15 +34,14 @@ public final class PoolManager {
   public static final long IDLE_CHECK_PERIOD_MS = 500;
 
   private final Vertx vertx;
-  private final TenantIdentity identity;
+  private final String isolation;
   private final FcgiClient probeClient;
   private final Pools pools;
   private final long idleTimer;
 
-  private PoolManager(Vertx vertx, ProvisionerOptions options, TenantIdentity identity, Pools pools,
-                      FcgiClient probeClient) {
+  private PoolManager(Vertx vertx, String isolation, Pools pools, FcgiClient probeClient) {
     this.vertx = vertx;
-    this.identity = identity;
+    this.isolation = isolation;
     this.pools = pools;
     this.probeClient = probeClient;
     this.idleTimer = vertx.setPeriodic(IDLE_CHECK_PERIOD_MS, id -> pools.stopIdle(System.currentTimeMillis()));
@@ -65,13 +66,14 @@ public final class PoolManager {
       throw new UncheckedIOException("cannot read the pool template " + options.template(), e);
     }
     TenantIdentity identity = TenantIdentity.detect();
+    Cgroups cgroups = identity.perTenantUsers() ? Cgroups.detect(Path.of("/sys/fs/cgroup")) : Cgroups.none();
     PoolProcesses processes = new PoolProcesses(new PhpFpmLauncher(new PoolConfigRenderer(template),
-      PhpFpmLauncher.findBinary(options.phpFpmBinary()), identity));
+      PhpFpmLauncher.findBinary(options.phpFpmBinary()), identity, cgroups));
     processes.cleanUpLeftovers(options.runDir().toAbsolutePath().resolve("pools"));
     FcgiClient probeClient = FcgiClient.create(vertx, new FcgiClientOptions()
       .setConnectTimeout(1000).setReadIdleTimeout(options.startTimeout()).setPoolIdleTimeout(0));
     Pools pools = new Pools(vertx, options, processes, probe(vertx, probeClient, options));
-    return new PoolManager(vertx, options, identity, pools, probeClient);
+    return new PoolManager(vertx, identity.describe() + "; " + cgroups.describe(), pools, probeClient);
   }
 
   /**
@@ -105,7 +107,7 @@ public final class PoolManager {
 
   /** @return what isolation is in force, for logs and operators */
   public String isolation() {
-    return identity.describe();
+    return isolation;
   }
 
   private static java.util.function.Function<io.tenantgateway.provisioner.impl.PoolHandle, Future<Void>> probe(

@@ -14,9 +14,10 @@ import java.util.Map;
  * @param requestTimeoutSeconds {@code request_terminate_timeout}
  * @param ini operator ini values, as {@code php_admin_value}
  * @param env environment variables of the workers
+ * @param limits memory, CPU and process limits (cgroups)
  */
 public record PoolSpec(String id, Path docroot, int maxChildren, int idleTimeoutSeconds, int requestTimeoutSeconds,
-                       Map<String, String> ini, Map<String, String> env) {
+                       Map<String, String> ini, Map<String, String> env, PoolLimits limits) {
 
   /**
    * Copies the maps.
@@ -24,5 +25,22 @@ public record PoolSpec(String id, Path docroot, int maxChildren, int idleTimeout
   public PoolSpec {
     ini = Map.copyOf(ini);
     env = Map.copyOf(env);
+    limits = limits == null ? PoolLimits.NONE : limits;
+  }
+
+  /**
+   * A pool without resource limits.
+   *
+   * @param id the tenant id
+   * @param docroot the document root
+   * @param maxChildren {@code pm.max_children}
+   * @param idleTimeoutSeconds idle time before the pool stops
+   * @param requestTimeoutSeconds {@code request_terminate_timeout}
+   * @param ini operator ini values
+   * @param env worker environment
+   */
+  public PoolSpec(String id, Path docroot, int maxChildren, int idleTimeoutSeconds, int requestTimeoutSeconds,
+                  Map<String, String> ini, Map<String, String> env) {
+    this(id, docroot, maxChildren, idleTimeoutSeconds, requestTimeoutSeconds, ini, env, PoolLimits.NONE);
   }
 }

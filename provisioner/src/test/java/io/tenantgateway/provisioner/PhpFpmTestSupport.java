@@ -228,6 +228,17 @@ final class PhpFpmTestSupport {
       }
     } finally {
       if (base != null) {
+        if (System.getenv("TG_TEST_DEBUG") != null) {
+          try (Stream<Path> logs = Files.walk(base)) {
+            logs.filter(f -> f.toString().endsWith(".log")).forEach(f -> {
+              try {
+                System.out.println("== " + f + "\n" + Files.readString(f));
+              } catch (IOException e) {
+                // ignore
+              }
+            });
+          }
+        }
         for (long pid : leftovers(base, ids)) {
           ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }

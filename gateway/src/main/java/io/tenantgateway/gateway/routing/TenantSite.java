@@ -2,6 +2,7 @@ package io.tenantgateway.gateway.routing;
 
 import io.tenantgateway.fcgi.FcgiEndpoint;
 import io.tenantgateway.gateway.registry.Tenant;
+import io.tenantgateway.provisioner.PoolLimits;
 import io.tenantgateway.provisioner.PoolSpec;
 
 import java.io.IOException;
@@ -29,7 +30,8 @@ public final class TenantSite {
     this.realDocroot = realPathOrSelf(docroot);
     this.endpoint = tenant.backend() == null ? null : FcgiEndpoint.parse(tenant.backend(), tenant.php().maxChildren());
     this.poolSpec = new PoolSpec(tenant.id(), docroot, tenant.php().maxChildren(), tenant.php().idleTimeoutSeconds(),
-      tenant.php().requestTimeoutSeconds(), tenant.php().ini(), tenant.php().env());
+      tenant.php().requestTimeoutSeconds(), tenant.php().ini(), tenant.php().env(),
+      new PoolLimits(tenant.limits().memoryMb(), tenant.limits().cpuPercent(), tenant.limits().pids()));
     this.serverName = tenant.domains().stream().filter(d -> !d.startsWith("*.")).findFirst().orElse(null);
   }
 

@@ -16,13 +16,15 @@ import java.util.List;
  * <p>When the gateway runs as root, each tenant gets a system user {@code tg-<id>} (created when
  * missing, no shell, no home) and the master itself is started as that user through util-linux
  * {@code setpriv}, so that neither the master nor its workers hold root. Otherwise every pool runs
- * as the gateway's own user.
+ * as the gateway's own user. Where cgroups are writable, the master joins the tenant's groups
+ * (memory, CPU, pids) before it forks a worker.
  */
 public final class PhpFpmLauncher {
 
   private final PoolConfigRenderer renderer;
   private final String binary;
   private final TenantIdentity identity;
+  private final Cgroups cgroups;
 
   /**
    * @param renderer renders the pool configuration
@@ -30,9 +32,20 @@ public final class PhpFpmLauncher {
    * @param identity decides the Unix user of each pool
    */
   public PhpFpmLauncher(PoolConfigRenderer renderer, String binary, TenantIdentity identity) {
+    this(renderer, binary, identity, Cgroups.none());
+  }
+
+  /**
+   * @param renderer renders the pool configuration
+   * @param binary the php-fpm executable
+   * @param identity decides the Unix user of each pool
+   * @param cgroups applies the pool's resource limits
+   */
+  public PhpFpmLauncher(PoolConfigRenderer renderer, String binary, TenantIdentity identity, Cgroups cgroups) {
     this.renderer = renderer;
     this.binary = binary;
     this.identity = identity;
+    this.cgroups = cgroups;
   }
 
   /**
@@ -50,6 +63,14 @@ public final class PhpFpmLauncher {
     Files.writeString(layout.config(), config, StandardCharsets.UTF_8);
     identity.handOver(user, layout.dir(), layout.tmp());
     List<String> command = new ArrayList<>();
+    List<Path> procs = cgroups.prepare(spec.id(), spec.limits());
+    if (!procs.isEmpty()) {
+      StringBuilder join = new StringBuilder();
+      for (Path file : procs) {
+        join.append("echo $$ > '").append(file).append("' && ");
+      }
+      command.addAll(List.of("/bin/sh", "-c", join + "exec \"$@\"", "join-cgroups"));
+    }
     if (user.switchUser()) {
       command.addAll(List.of("setpriv", "--reuid=" + user.uid(), "--regid=" + user.gid(), "--init-groups",
         "--inh-caps=-all"));

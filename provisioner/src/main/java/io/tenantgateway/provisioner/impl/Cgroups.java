@@ -1,0 +1,163 @@
+package io.tenantgateway.provisioner.impl;
+
+import io.tenantgateway.provisioner.PoolLimits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Per-pool cgroups for memory, CPU and process limits, on cgroup v2 (unified) or v1 (one hierarchy
+ * per controller), whichever is mounted and writable. A pool's master joins its groups before it
+ * forks any worker: the launcher starts it through a shell that writes its own pid to each
+ * {@code cgroup.procs} and then execs php-fpm. Blocking: call from worker threads.
+ */
+public final class Cgroups {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Cgroups.class);
+  private static final String GROUP = "tenant-gateway";
+  private static final long CPU_PERIOD_US = 100_000;
+
+  /** Which cgroup interface is in use. */
+  public enum Version { V1, V2, NONE }
+
+  private final Path root;
+  private final Version version;
+
+  private Cgroups(Path root, Version version) {
+    this.root = root;
+    this.version = version;
+  }
+
+  /** @return cgroups switched off */
+  public static Cgroups none() {
+    return new Cgroups(Path.of("/sys/fs/cgroup"), Version.NONE);
+  }
+
+  /**
+   * @param root the cgroup mount point, normally {@code /sys/fs/cgroup}
+   * @return what this machine allows
+   */
+  public static Cgroups detect(Path root) {
+    if (Files.exists(root.resolve("cgroup.controllers"))) {
+      try {
+        String controllers = Files.readString(root.resolve("cgroup.controllers"));
+        if (controllers.contains("memory") && controllers.contains("pids") && Files.isWritable(root)) {
+          Path parent = Files.createDirectories(root.resolve(GROUP));
+          Files.writeString(root.resolve("cgroup.subtree_control"), "+memory +cpu +pids");
+          Files.writeString(parent.resolve("cgroup.subtree_control"), "+memory +cpu +pids");
+          return new Cgroups(root, Version.V2);
+        }
+      } catch (IOException e) {
+        LOG.warn("cgroup v2 at {} not usable: {}", root, e.getMessage());
+      }
+      return new Cgroups(root, Version.NONE);
+    }
+    for (String controller : List.of("memory", "cpu", "pids")) {
+      Path dir = root.resolve(controller);
+      if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+        return new Cgroups(root, Version.NONE);
+      }
+    }
+    return new Cgroups(root, Version.V1);
+  }
+
+  /** @return the interface in use */
+  public Version version() {
+    return version;
+  }
+
+  /** @return a line for the start-up log */
+  public String describe() {
+    switch (version) {
+      case V2:
+        return "cgroup v2 limits (memory.max, cpu.max, pids.max) under " + root.resolve(GROUP);
+      case V1:
+        return "cgroup v1 limits (memory, cpu, pids hierarchies) under " + root + "/<controller>/" + GROUP;
+      default:
+        return "no writable cgroups: memory, CPU and process limits are NOT enforced";
+    }
+  }
+
+  /**
+   * Creates (or updates) the tenant's groups with its limits.
+   *
+   * @param tenantId the tenant
+   * @param limits its limits
+   * @return the {@code cgroup.procs} files the master must join; empty when cgroups are not in use
+   * @throws IOException when a group cannot be written
+   */
+  public List<Path> prepare(String tenantId, PoolLimits limits) throws IOException {
+    List<Path> procs = new ArrayList<>();
+    if (version == Version.NONE) {
+      return procs;
+    }
+    if (version == Version.V2) {
+      Path dir = Files.createDirectories(root.resolve(GROUP).resolve(tenantId));
+      write(dir.resolve("memory.max"), limits.memoryMb() > 0 ? bytes(limits.memoryMb()) : "max");
+      write(dir.resolve("memory.swap.max"), limits.memoryMb() > 0 ? "0" : "max");
+      write(dir.resolve("cpu.max"), (limits.cpuPercent() > 0 ? Long.toString(CPU_PERIOD_US * limits.cpuPercent() / 100)
+        : "max") + " " + CPU_PERIOD_US);
+      write(dir.resolve("pids.max"), limits.pids() > 0 ? Integer.toString(limits.pids()) : "max");
+      procs.add(dir.resolve("cgroup.procs"));
+      return procs;
+    }
+    Path memory = Files.createDirectories(root.resolve("memory").resolve(GROUP).resolve(tenantId));
+    write(memory.resolve("memory.limit_in_bytes"), limits.memoryMb() > 0 ? bytes(limits.memoryMb()) : "-1");
+    procs.add(memory.resolve("cgroup.procs"));
+    Path cpu = Files.createDirectories(root.resolve("cpu").resolve(GROUP).resolve(tenantId));
+    write(cpu.resolve("cpu.cfs_period_us"), Long.toString(CPU_PERIOD_US));
+    write(cpu.resolve("cpu.cfs_quota_us"), limits.cpuPercent() > 0
+      ? Long.toString(CPU_PERIOD_US * limits.cpuPercent() / 100) : "-1");
+    procs.add(cpu.resolve("cgroup.procs"));
+    Path pids = Files.createDirectories(root.resolve("pids").resolve(GROUP).resolve(tenantId));
+    write(pids.resolve("pids.max"), limits.pids() > 0 ? Integer.toString(limits.pids()) : "max");
+    procs.add(pids.resolve("cgroup.procs"));
+    return procs;
+  }
+
+  /**
+   * @param tenantId the tenant
+   * @return bytes of memory its pool uses now, or -1 when unknown
+   */
+  public long memoryUsage(String tenantId) {
+    Path file = version == Version.V2 ? root.resolve(GROUP).resolve(tenantId).resolve("memory.current")
+      : root.resolve("memory").resolve(GROUP).resolve(tenantId).resolve("memory.usage_in_bytes");
+    try {
+      return version == Version.NONE ? -1 : Long.parseLong(Files.readString(file).trim());
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Removes the tenant's groups once its processes are gone (best effort).
+   *
+   * @param tenantId the tenant
+   */
+  public void remove(String tenantId) {
+    List<Path> dirs = version == Version.V2 ? List.of(root.resolve(GROUP).resolve(tenantId))
+      : version == Version.V1 ? List.of(root.resolve("memory").resolve(GROUP).resolve(tenantId),
+      root.resolve("cpu").resolve(GROUP).resolve(tenantId), root.resolve("pids").resolve(GROUP).resolve(tenantId))
+      : List.of();
+    for (Path dir : dirs) {
+      try {
+        Files.deleteIfExists(dir);
+      } catch (IOException e) {
+        LOG.debug("cgroup {} not removed: {}", dir, e.getMessage());
+      }
+    }
+  }
+
+  private static String bytes(int mb) {
+    return Long.toString(mb * 1024L * 1024L);
+  }
+
+  private static void write(Path file, String value) throws IOException {
+    Files.writeString(file, value);
+  }
+}
