@@ -1,0 +1,124 @@
+package io.tenantgateway.gateway;
+
+import io.tenantgateway.gateway.config.GatewayConfig;
+import io.tenantgateway.gateway.testing.RawHttp;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Limits and isolation of managed pools, on the real machine: per-tenant users (the test suite runs
+ * as root, as bin/test does in CI) and cgroup limits.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class IsolationGatewayTest {
+
+  private Path work;
+  private Gateway gateway;
+  private int port;
+
+  @BeforeAll
+  void start() throws Exception {
+    assertEquals("root", System.getProperty("user.name"), "bin/test runs the suite as root (per-tenant users)");
+    work = Files.createTempDirectory("gw-isolation");
+    Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path hungry = site("hungry", Map.of(
+      "eat.php", "<?php $a = []; for ($i = 0; $i < 400; $i++) { $a[] = str_repeat('x', 1 << 20); } echo 'ate';",
+      "ok.php", "<?php echo 'ok';"));
+    Path forks = site("forks", Map.of("fork.php", "<?php $n = 0; $p = [];\n"
+      + "for ($i = 0; $i < 60; $i++) { $h = @proc_open('sleep 5', [], $pipes); if ($h === false) break; $p[] = $h; $n++; }\n"
+      + "foreach ($p as $h) { proc_terminate($h, 9); proc_close($h); }\necho $n;"));
+    Path other = site("other", Map.of("ok.php", "<?php echo 'other ok';", "secret.txt", "other's secret"));
+    Path snoop = site("snoop", Map.of("read.php", "<?php $s = @file_get_contents($_GET['f']);"
+      + " echo $s === false ? 'denied' : $s;",
+      "connect.php", "<?php $c = @stream_socket_client('unix://' . $_GET['s'], $no, $err, 2);"
+      + " echo $c === false ? 'denied' : 'connected';"));
+    Path tenants = work.resolve("tenants.yaml");
+    Files.writeString(tenants, "tenants:\n"
+      + tenant("hungry", hungry, "limits: { memory_mb: 64 }", "ini: { memory_limit: \"-1\" }")
+      + tenant("forks", forks, "limits: { pids: 16 }", "")
+      + tenant("other", other, "", "")
+      + tenant("snoop", snoop, "", ""));
+    gateway = Gateway.start(GatewayConfig.load(Map.of(
+      "GATEWAY_CONFIG", "../conf/gateway.yaml",
+      "GATEWAY_HTTP_HOST", "127.0.0.1",
+      "GATEWAY_HTTP_PORT", "0",
+      "GATEWAY_REGISTRY_FILE", tenants.toString(),
+      "GATEWAY_POOL_TEMPLATE", "../conf/php-fpm-pool.conf",
+      "GATEWAY_RUN_DIR", work.resolve("run").toString()))).await(30, TimeUnit.SECONDS);
+    port = gateway.httpPort();
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (gateway != null) {
+      gateway.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void scriptOverTheMemoryLimitIsKilledAndTheTenantRecoversWhileOthersServe() throws Exception {
+    assertEquals("other ok", RawHttp.get(port, "other.test", "/ok.php").text());
+    RawHttp.Response eaten = RawHttp.get(port, "hungry.test", "/eat.php");
+    assertEquals(502, eaten.status(), "the worker is OOM-killed by the cgroup, not allowed 400 MB: " + eaten.text());
+    assertEquals("other ok", RawHttp.get(port, "other.test", "/ok.php").text());
+    assertEquals("ok", RawHttp.get(port, "hungry.test", "/ok.php").text(), "the tenant serves again");
+  }
+
+  @Test
+  void processesStopAtThePidsLimit() throws Exception {
+    RawHttp.Response r = RawHttp.get(port, "forks.test", "/fork.php");
+    assertEquals(200, r.status(), r.text());
+    int started = Integer.parseInt(r.text().trim());
+    assertTrue(started < 16, "at most pids.max processes in the pool, got " + started + " children");
+  }
+
+  @Test
+  void aTenantCannotReadAnotherTenantsFilesOrConnectToItsPool() throws Exception {
+    assertEquals("other ok", RawHttp.get(port, "other.test", "/ok.php").text());
+    Path secret = work.resolve("other/public/secret.txt");
+    assertEquals("denied", RawHttp.get(port, "snoop.test", "/read.php?f=" + secret).text());
+    Path otherSocket = work.resolve("run/pools/other/php.sock");
+    assertTrue(Files.exists(otherSocket));
+    assertEquals("denied", RawHttp.get(port, "snoop.test", "/connect.php?s=" + otherSocket).text());
+  }
+
+  private Path site(String id, Map<String, String> files) throws Exception {
+    Path dir = Files.createDirectories(work.resolve(id).resolve("public"));
+    Files.setPosixFilePermissions(dir.getParent(), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    for (Map.Entry<String, String> file : files.entrySet()) {
+      Path path = dir.resolve(file.getKey());
+      Files.writeString(path, file.getValue());
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+    if (id.equals("other")) {
+      String user = io.tenantgateway.provisioner.impl.TenantIdentity.userName("other");
+      new ProcessBuilder("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group",
+        user).start().waitFor();
+      new ProcessBuilder("chown", "-R", user + ":" + user, dir.getParent().toString()).start().waitFor();
+      Files.setPosixFilePermissions(dir.getParent(), PosixFilePermissions.fromString("rwxr-x---"));
+      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-x---"));
+      Files.setPosixFilePermissions(dir.resolve("secret.txt"), PosixFilePermissions.fromString("rw-r-----"));
+    }
+    return dir;
+  }
+
+  private static String tenant(String id, Path docroot, String limits, String ini) {
+    return "  - id: " + id + "\n    domains: [\"" + id + ".test\"]\n    docroot: \"" + docroot + "\"\n"
+      + "    php: { max_children: 2" + (ini.isEmpty() ? "" : ", " + ini) + " }\n"
+      + (limits.isEmpty() ? "" : "    " + limits + "\n");
+  }
+}
