@@ -65,8 +65,18 @@ final class PhpFpmTestSupport {
     return new PoolSpec(id, docroot, maxChildren, idleTimeoutSeconds, 30, Map.of(), Map.of());
   }
 
-  static FcgiClient client(Vertx vertx) {
+  /** A client that keeps connections alive (as the gateway does). */
+  static FcgiClient keepAliveClient(Vertx vertx) {
     return FcgiClient.create(vertx, new FcgiClientOptions().setConnectTimeout(2000).setPoolIdleTimeout(0));
+  }
+
+  /**
+   * A client that closes each connection after its request: a php-fpm worker holding an idle
+   * kept-alive connection does not exit on a graceful stop until that connection closes.
+   */
+  static FcgiClient client(Vertx vertx) {
+    return FcgiClient.create(vertx, new FcgiClientOptions().setConnectTimeout(2000).setPoolIdleTimeout(0)
+      .setMaxLifetime(1));
   }
 
   static <T> T await(Future<T> future) throws Exception {
@@ -103,10 +113,17 @@ final class PhpFpmTestSupport {
 
   static PoolStatus waitForState(PoolManager manager, String id, PoolState state, long millis)
     throws InterruptedException {
-    waitFor(id + " to be " + state + " (now " + status(manager, id) + ")", millis, () -> {
+    long deadline = System.currentTimeMillis() + millis;
+    while (true) {
       PoolStatus s = status(manager, id);
-      return s != null && s.state() == state;
-    });
+      if (s != null && s.state() == state) {
+        break;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        fail("timed out after " + millis + " ms waiting for " + id + " to be " + state + " (now " + s + ")");
+      }
+      Thread.sleep(20);
+    }
     return status(manager, id);
   }
 

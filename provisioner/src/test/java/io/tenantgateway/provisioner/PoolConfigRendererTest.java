@@ -42,6 +42,7 @@ class PoolConfigRendererTest {
     assertTrue(out.contains("pm.max_children = 7"), out);
     assertTrue(out.contains("pm.process_idle_timeout = 10s"), out);
     assertTrue(out.contains("request_terminate_timeout = 45s"), out);
+    assertTrue(out.contains("process_control_timeout = 45s"), "a graceful stop waits for requests: " + out);
     assertTrue(out.contains("request_slowlog_timeout = 22s"), out);
     assertTrue(out.contains("ping.path = " + PoolConfigRenderer.PING_PATH), out);
     assertTrue(out.contains("php_admin_value[open_basedir] = /srv/www/acme:/srv/run/pools/acme/tmp"), out);

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class PoolLifecycleTest {
 
   static final List<String> IDS = List.of("pt-cold", "pt-conc", "pt-idle", "pt-crash", "pt-loop", "pt-bad",
-    "pt-grace", "pt-spec");
+    "pt-grace", "pt-spec", "pt-left");
 
   static Vertx vertx;
 
@@ -83,7 +83,8 @@ class PoolLifecycleTest {
     Future<PoolLease> leased = manager.acquire(spec);
     PoolStatus starting = status(manager, "pt-cold");
     assertNotNull(starting);
-    assertTrue(starting.state() == PoolState.STARTING || starting.state() == PoolState.RUNNING, starting.toString());
+    assertEquals(PoolState.STARTING, starting.state(), "the launch runs on a worker thread");
+    assertEquals(-1, starting.pid());
     PoolLease lease = await(leased);
     Reply reply;
     try {
@@ -117,6 +118,8 @@ class PoolLifecycleTest {
   @Test
   void concurrentAcquiresShareOneActivation() throws Exception {
     manager(defaults());
+    client.close();
+    client = keepAliveClient(vertx);
     PoolSpec spec = spec("pt-conc", docroot, 4, 60);
     List<Future<Reply>> replies = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
@@ -134,6 +137,26 @@ class PoolLifecycleTest {
     assertEquals(100, status.requests());
     assertEquals(PoolState.RUNNING, status.state());
     assertEquals(0, status.crashes());
+  }
+
+  @Test
+  void concurrentRequestsToRunningPool() throws Exception {
+    manager(defaults());
+    client.close();
+    client = keepAliveClient(vertx);
+    PoolSpec spec = spec("pt-conc", docroot, 4, 60);
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    List<Future<Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      replies.add(request(manager, client, spec, "info.php"));
+    }
+    await(Future.all(replies), 30_000);
+    long pid = status(manager, "pt-conc").pid();
+    for (Future<Reply> r : replies) {
+      assertEquals(200, r.result().status());
+      assertEquals(Long.toString(pid), r.result().fields()[1]);
+    }
+    assertEquals(101, status(manager, "pt-conc").requests());
   }
 
   @Test
@@ -193,6 +216,14 @@ class PoolLifecycleTest {
     PoolStatus crashed = waitForState(manager, "pt-crash", PoolState.CRASHED, 5_000);
     assertEquals(1, crashed.crashes());
     assertEquals(-1, crashed.pid());
+    // the killed master's workers do not live on unsupervised
+    waitFor("orphaned workers to be killed", 5_000, () -> {
+      try {
+        return pids(cmd -> cmd.equals("php-fpm: pool pt-crash")).isEmpty();
+      } catch (Exception ex) {
+        return false;
+      }
+    });
 
     Reply reply = await(request(manager, client, spec, "info.php"));
     assertEquals(200, reply.status(), reply.body());
@@ -236,7 +267,7 @@ class PoolLifecycleTest {
   @Test
   void startFailureIsReportedWithTheLog() throws Exception {
     Path template = base.resolve("broken.conf");
-    Files.writeString(template, Files.readString(TEMPLATE).replace("pm = ondemand", "pm = no-such-pm"));
+    Files.writeString(template, Files.readString(TEMPLATE).replaceAll("\npm = \\w+", "\npm = no-such-pm"));
     ProvisionerOptions d = defaults();
     manager(new ProvisionerOptions(runDir, template, null, d.startTimeout(), d.stopGrace(), d.maxWaiters(), 5,
       d.crashWindow(), 10, 60_000));
@@ -247,7 +278,7 @@ class PoolLifecycleTest {
       () -> await(manager.acquire(spec), 15_000));
     assertTrue(System.currentTimeMillis() - t0 < 5_000, "does not wait for the whole start timeout");
     assertTrue(e.getMessage().contains("failed to start"), e.getMessage());
-    assertTrue(e.getMessage().contains("no-such-pm"), "quotes the log: " + e.getMessage());
+    assertTrue(e.getMessage().contains("invalid process manager"), "quotes the log: " + e.getMessage());
     PoolStatus status = status(manager, "pt-bad");
     assertEquals(PoolState.CRASHED, status.state());
     assertEquals(1, status.crashes());
@@ -282,6 +313,131 @@ class PoolLifecycleTest {
     assertNotEquals(pid, status.pid());
     assertEquals(Long.toString(status.pid()), next.fields()[1]);
     assertEquals(0, status.crashes());
+  }
+
+  @Test
+  void stopWithIdleKeptAliveConnectionEndsAfterStopGrace() throws Exception {
+    client.close();
+    client = keepAliveClient(vertx);
+    ProvisionerOptions d = defaults();
+    manager(new ProvisionerOptions(runDir, TEMPLATE, null, d.startTimeout(), 1_000, d.maxWaiters(), d.maxCrashes(),
+      d.crashWindow(), d.backoffBase(), d.failedCooldown()));
+    PoolSpec spec = spec("pt-grace", docroot, 2, 60);
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    long pid = status(manager, "pt-grace").pid();
+    // the worker waits on the idle kept-alive connection; the stop grace (SIGKILL) ends it
+    long t0 = System.currentTimeMillis();
+    await(manager.stop("pt-grace"), 10_000);
+    assertTrue(System.currentTimeMillis() - t0 < 5_000);
+    assertEquals(PoolState.STOPPED, status(manager, "pt-grace").state());
+    assertFalse(alive(pid));
+    waitFor("no worker left", 5_000, () -> {
+      try {
+        return pids(cmd -> cmd.equals("php-fpm: pool pt-grace")).isEmpty();
+      } catch (Exception e) {
+        return false;
+      }
+    });
+  }
+
+  @Test
+  void newManagerStopsLeftoversOfPreviousRun() throws Exception {
+    PoolManager previous = PoolManager.create(vertx, defaults());
+    try {
+      PoolSpec spec = spec("pt-left", docroot, 2, 60);
+      assertEquals(200, await(request(previous, client, spec, "info.php")).status());
+      long pid = status(previous, "pt-left").pid();
+      PoolLayout layout = PoolLayout.of(runDir, "pt-left");
+      assertTrue(Files.exists(layout.socket()));
+      assertTrue(Files.exists(layout.pidFile()));
+      assertEquals(Long.toString(pid), Files.readString(layout.pidFile()).trim());
+
+      // the gateway "crashed": a new manager on the same run dir finds the master by its pid file
+      manager(defaults());
+      assertFalse(alive(pid), "leftover master stopped by create()");
+      assertFalse(Files.exists(layout.socket()), "leftover socket removed");
+      assertFalse(Files.exists(layout.pidFile()), "leftover pid file removed");
+      waitFor("leftover workers to exit", 5_000, () -> {
+        try {
+          return pids(cmd -> cmd.equals("php-fpm: pool pt-left")).isEmpty();
+        } catch (Exception e) {
+          return false;
+        }
+      });
+      assertNull(status(manager, "pt-left"));
+
+      Reply reply = await(request(manager, client, spec, "info.php"));
+      assertEquals(200, reply.status());
+      long newPid = status(manager, "pt-left").pid();
+      assertNotEquals(pid, newPid);
+      assertEquals(Long.toString(newPid), reply.fields()[1]);
+    } finally {
+      await(previous.stopAll(), 15_000);
+    }
+    // the old manager's stop does not touch the new manager's pool
+    assertEquals(PoolState.RUNNING, status(manager, "pt-left").state());
+    assertEquals(1, masters(runDir, "pt-left").size());
+  }
+
+  @Test
+  void waitQueueIsBounded() throws Exception {
+    ProvisionerOptions d = defaults();
+    manager(new ProvisionerOptions(runDir, TEMPLATE, null, d.startTimeout(), d.stopGrace(), 2, d.maxCrashes(),
+      d.crashWindow(), d.backoffBase(), d.failedCooldown()));
+    PoolSpec spec = spec("pt-conc", docroot, 2, 60);
+    Future<PoolLease> a = manager.acquire(spec);
+    Future<PoolLease> b = manager.acquire(spec);
+    Future<PoolLease> c = manager.acquire(spec);
+    PoolUnavailableException e = assertThrows(PoolUnavailableException.class, () -> await(c, 1_000));
+    assertTrue(e.getMessage().contains("too many"), e.getMessage());
+    await(a).release();
+    await(b).release();
+    assertEquals(PoolState.RUNNING, status(manager, "pt-conc").state());
+    assertEquals(2, status(manager, "pt-conc").requests());
+  }
+
+  @Test
+  void stopWhileStartingStopsTheLaunchAndServesWaitersFromTheNextStart() throws Exception {
+    manager(defaults());
+    PoolSpec spec = spec("pt-grace", docroot, 2, 60);
+    Future<PoolLease> waiting = manager.acquire(spec);
+    assertEquals(PoolState.STARTING, status(manager, "pt-grace").state());
+    await(manager.stop("pt-grace"));
+    // the launch was stopped, not counted as a crash; the waiter keeps waiting for the next start
+    assertFalse(waiting.isComplete());
+    assertEquals(0, status(manager, "pt-grace").crashes());
+
+    PoolLease lease = await(waiting);
+    Reply reply;
+    try {
+      reply = await(send(client, lease, docroot, "info.php"));
+    } finally {
+      lease.release();
+    }
+    assertEquals(200, reply.status(), reply.body());
+    PoolStatus status = status(manager, "pt-grace");
+    assertEquals(PoolState.RUNNING, status.state());
+    assertEquals(0, status.crashes());
+    assertEquals(Long.toString(status.pid()), reply.fields()[1]);
+    assertEquals(List.of(status.pid()), masters(runDir, "pt-grace"));
+  }
+
+  @Test
+  void stopAllWhileStartingLeavesNoProcess() throws Exception {
+    manager(defaults());
+    PoolSpec spec = spec("pt-spec", docroot, 2, 60);
+    manager.acquire(spec).onSuccess(PoolLease::release);
+    await(manager.stop("pt-spec"));
+    await(manager.acquire(spec)).release();
+    await(manager.stopAll());
+    assertEquals(PoolState.STOPPED, status(manager, "pt-spec").state());
+    assertTrue(masters(runDir, "pt-spec").isEmpty());
+  }
+
+  @Test
+  void createWithMissingTemplateFails() {
+    assertThrows(java.io.UncheckedIOException.class,
+      () -> PoolManager.create(vertx, ProvisionerOptions.defaults(runDir, base.resolve("no-such.conf"))));
   }
 
   @Test

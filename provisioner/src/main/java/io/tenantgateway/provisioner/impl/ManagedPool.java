@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
@@ -38,6 +39,8 @@ final class ManagedPool implements PoolHandle {
   private FcgiEndpoint endpoint;
   private PoolState state = PoolState.STOPPED;
   private Process process;
+  /** Completes once {@link #exited} has handled the current process's exit. */
+  private CompletableFuture<Void> exitHandled;
   private long uid = -1;
   private long startedAt;
   private Promise<FcgiEndpoint> activation;
@@ -49,6 +52,10 @@ final class ManagedPool implements PoolHandle {
   private final ArrayDeque<Long> crashTimes = new ArrayDeque<>();
   private long notBefore;
   private boolean restartWanted;
+  /** Bumped by each start; a start's completion is ignored once a later start took over. */
+  private long generation;
+  /** Set when a stop came while php-fpm was being launched; completes when that launch is stopped. */
+  private Promise<Void> stoppedWhileLaunching;
 
   ManagedPool(Vertx vertx, ProvisionerOptions options, PoolProcesses processes, PoolSpec spec,
               Function<PoolHandle, Future<Void>> readiness) {
@@ -169,24 +176,40 @@ final class ManagedPool implements PoolHandle {
 
   private void start() {
     PoolSpec current;
+    long gen;
     synchronized (this) {
       current = spec;
+      gen = ++generation;
     }
     long spawnedAt = System.nanoTime();
     vertx.<PhpFpmLauncher.Launched>executeBlocking(() -> processes.launch(current, layout), false)
       .compose(launched -> {
+        Promise<Void> stopWaiter;
+        CompletableFuture<Void> handled;
         synchronized (this) {
           process = launched.process();
           uid = launched.uid();
           startedAt = System.currentTimeMillis();
+          handled = launched.process().onExit().thenAccept(this::exited);
+          exitHandled = handled;
+          stopWaiter = state == PoolState.STOPPING ? stoppedWhileLaunching : null;
+          stoppedWhileLaunching = null;
         }
-        launched.process().onExit().thenAccept(this::exited);
+        if (stopWaiter != null) {
+          // stop() came while php-fpm was being launched: stop it now instead of probing it
+          handled.whenComplete((v, e) -> stopWaiter.tryComplete());
+          vertx.executeBlocking(() -> {
+            processes.stopGracefully(launched.process(), options.stopGrace());
+            return null;
+          }, false);
+          return Future.failedFuture("stopped while starting");
+        }
         return readiness.apply(this).compose(v -> vertx.executeBlocking(() -> {
           verifyListener(launched.uid());
           return null;
         }, false));
       })
-      .onComplete(ar -> started(ar.failed() ? ar.cause() : null, (System.nanoTime() - spawnedAt) / 1_000_000));
+      .onComplete(ar -> started(gen, ar.failed() ? ar.cause() : null, (System.nanoTime() - spawnedAt) / 1_000_000));
   }
 
   /**
@@ -201,14 +224,24 @@ final class ManagedPool implements PoolHandle {
     }
   }
 
-  private void started(Throwable failure, long millis) {
+  private void started(long gen, Throwable failure, long millis) {
     Promise<FcgiEndpoint> done;
     FcgiEndpoint target;
     Process failedProcess = null;
+    Promise<Void> stopWaiter = null;
     synchronized (this) {
+      if (gen != generation) {
+        return;
+      }
       done = activation;
       target = endpoint;
-      if (state == PoolState.STOPPING) {
+      if (state == PoolState.STOPPING && process == null && stoppedWhileLaunching != null) {
+        // the launch itself failed after a stop was requested: nothing to wait for
+        state = PoolState.STOPPED;
+        activation = null;
+        stopWaiter = stoppedWhileLaunching;
+        stoppedWhileLaunching = null;
+      } else if (state == PoolState.STOPPING) {
         done = null;
       } else if (failure == null && state == PoolState.STARTING) {
         state = PoolState.RUNNING;
@@ -228,6 +261,9 @@ final class ManagedPool implements PoolHandle {
     if (failedProcess != null) {
       processes.kill(failedProcess);
     }
+    if (stopWaiter != null) {
+      stopWaiter.tryComplete();
+    }
     if (done != null) {
       if (failure == null) {
         done.tryComplete(target);
@@ -240,6 +276,8 @@ final class ManagedPool implements PoolHandle {
 
   private void exited(Process exitedProcess) {
     Promise<FcgiEndpoint> restartFor = null;
+    boolean killOrphans = false;
+    String tenant;
     synchronized (this) {
       if (exitedProcess != process) {
         return;
@@ -254,7 +292,13 @@ final class ManagedPool implements PoolHandle {
         }
       } else if (state == PoolState.RUNNING) {
         recordCrashLocked("master exited with status " + exitedProcess.exitValue());
+        killOrphans = true;
       }
+      tenant = spec.id();
+    }
+    if (killOrphans) {
+      // workers of a killed master live on, keep serving kept-alive connections unsupervised
+      vertx.executeBlocking(() -> processes.killOrphanWorkers(tenant), false);
     }
     if (restartFor != null) {
       start();
@@ -301,8 +345,21 @@ final class ManagedPool implements PoolHandle {
    */
   Future<Void> stop() {
     Process running;
+    CompletableFuture<Void> handled;
     synchronized (this) {
       running = process;
+      handled = exitHandled;
+      if ((state == PoolState.STARTING || state == PoolState.STOPPING) && running == null
+        && (state == PoolState.STARTING || stoppedWhileLaunching != null)) {
+        // php-fpm is being launched: the launch sees STOPPING and stops it
+        if (state == PoolState.STARTING) {
+          stopLocked("stop requested while starting");
+        }
+        if (stoppedWhileLaunching == null) {
+          stoppedWhileLaunching = Promise.promise();
+        }
+        return stoppedWhileLaunching.future();
+      }
       if (state == PoolState.RUNNING || state == PoolState.STARTING) {
         stopLocked("stop requested");
       } else if (state == PoolState.CRASHED || state == PoolState.FAILED) {
@@ -314,15 +371,19 @@ final class ManagedPool implements PoolHandle {
     if (running == null) {
       return Future.succeededFuture();
     }
-    return Future.fromCompletionStage(running.onExit()).mapEmpty();
+    // completes after exited() has moved the state on, not merely when the process is gone
+    return Future.fromCompletionStage(handled);
   }
 
   private void stopLocked(String why) {
+    PoolState before = state;
     state = PoolState.STOPPING;
     Process running = process;
     LOG.info("pool {} STOPPING: {}", spec.id(), why);
     if (running == null) {
-      state = PoolState.STOPPED;
+      if (before != PoolState.STARTING) {
+        state = PoolState.STOPPED;
+      }
       return;
     }
     vertx.executeBlocking(() -> {

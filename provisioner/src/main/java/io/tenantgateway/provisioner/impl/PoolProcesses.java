@@ -36,7 +36,43 @@ public final class PoolProcesses {
    * @throws IOException when it cannot be started
    */
   public PhpFpmLauncher.Launched launch(PoolSpec spec, PoolLayout layout) throws IOException {
+    killOrphanWorkers(spec.id());
     return launcher.launch(spec, layout);
+  }
+
+  /**
+   * SIGKILL of workers of this tenant's pool whose master is gone (killed or crashed): php-fpm
+   * workers outlive their master and would go on serving kept-alive connections unsupervised.
+   *
+   * @param tenantId the tenant id (the pool name)
+   * @return how many were killed
+   */
+  public int killOrphanWorkers(String tenantId) {
+    String title = "php-fpm: pool " + tenantId;
+    int killed = 0;
+    for (ProcessHandle p : (Iterable<ProcessHandle>) ProcessHandle.allProcesses()::iterator) {
+      if (!title.equals(cmdline(p.pid()))) {
+        continue;
+      }
+      boolean orphan = p.parent().map(parent -> !cmdline(parent.pid()).startsWith("php-fpm: master process"))
+        .orElse(true);
+      if (orphan && p.destroyForcibly()) {
+        killed++;
+      }
+    }
+    if (killed > 0) {
+      LOG.info("killed {} orphaned php-fpm workers of pool {}", killed, tenantId);
+    }
+    return killed;
+  }
+
+  private static String cmdline(long pid) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+        StandardCharsets.ISO_8859_1).replace('\0', ' ').trim();
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   /**
