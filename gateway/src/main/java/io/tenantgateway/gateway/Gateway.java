@@ -50,6 +50,9 @@ public final class Gateway {
       .setMaxQueueSize(config.integer("fastcgi.max_queue"))
       .setPoolIdleTimeout(config.number("fastcgi.pool_idle_timeout_ms"))
       .setMaxResponseHeaderSize(config.integer("fastcgi.max_response_header_size")));
+    if (pools != null) {
+      pools.onStopping(fcgiClient::closeEndpoint);
+    }
   }
 
   /**

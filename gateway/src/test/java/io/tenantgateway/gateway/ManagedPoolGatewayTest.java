@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A tenant without a backend: the gateway starts its pool on the first request, holds the requests
@@ -30,6 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ManagedPoolGatewayTest {
+
+  private static PoolStatus brief(Gateway gateway) {
+    return gateway.pools().statuses().stream().filter(s -> s.tenant().equals("brief")).findFirst().orElseThrow();
+  }
 
   @Test
   void coldTenantIsStartedOnceForConcurrentRequestsAndStoppedWithTheGateway() throws Exception {
@@ -41,7 +46,9 @@ class ManagedPoolGatewayTest {
     Files.setPosixFilePermissions(docroot.resolve("pid.php"), PosixFilePermissions.fromString("rw-r--r--"));
     Path tenants = work.resolve("tenants.yaml");
     Files.writeString(tenants, "tenants:\n  - id: cold\n    domains: [\"cold.test\"]\n    docroot: \"" + docroot
-      + "\"\n    php: { max_children: 3, idle_timeout_s: 60 }\n");
+      + "\"\n    php: { max_children: 3, idle_timeout_s: 60 }\n"
+      + "  - id: brief\n    domains: [\"brief.test\"]\n    docroot: \"" + docroot
+      + "\"\n    php: { max_children: 2, idle_timeout_s: 1 }\n");
     Gateway gateway = Gateway.start(GatewayConfig.load(Map.of(
       "GATEWAY_CONFIG", "../conf/gateway.yaml",
       "GATEWAY_HTTP_HOST", "127.0.0.1",
@@ -69,11 +76,23 @@ class ManagedPoolGatewayTest {
         clients.shutdownNow();
       }
       assertEquals(1, masters.size(), "one activation served every waiting request: " + masters);
-      PoolStatus status = gateway.pools().statuses().get(0);
+      PoolStatus status = gateway.pools().statuses().stream().filter(s -> s.tenant().equals("cold")).findFirst()
+        .orElseThrow();
       assertEquals(PoolState.RUNNING, status.state());
       masterPid = status.pid();
       assertEquals(String.valueOf(masterPid), masters.iterator().next());
       assertEquals(20, status.requests());
+
+      String first = RawHttp.get(port, "brief.test", "/pid.php").text().trim();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+      while (brief(gateway).state() != PoolState.STOPPED) {
+        assertTrue(System.nanoTime() < deadline, "idle pool stopped before the 10 s stop grace: the gateway closed "
+          + "its kept-alive connections; state " + brief(gateway).state());
+        Thread.sleep(20);
+      }
+      RawHttp.Response again = RawHttp.get(port, "brief.test", "/pid.php");
+      assertEquals(200, again.status());
+      assertFalse(first.equals(again.text().trim()), "a new master after the idle stop");
     } finally {
       gateway.stop().await(30, TimeUnit.SECONDS);
     }

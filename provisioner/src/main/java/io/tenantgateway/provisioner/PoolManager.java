@@ -85,6 +85,14 @@ public final class PoolManager {
   }
 
   /**
+   * @param listener told when a pool starts stopping; the caller should close the connections it
+   *     keeps alive to that endpoint, since a php-fpm worker pinned to one would hold the stop
+   */
+  public void onStopping(java.util.function.Consumer<FcgiEndpoint> listener) {
+    pools.onStopping(listener);
+  }
+
+  /**
    * @param tenantId a tenant
    * @return completes when its pool is stopped (at once when it has none)
    */

@@ -34,6 +34,7 @@ final class ManagedPool implements PoolHandle {
   private final PoolProcesses processes;
   private final PoolLayout layout;
   private final Function<PoolHandle, Future<Void>> readiness;
+  private final java.util.function.Consumer<FcgiEndpoint> stopping;
 
   private PoolSpec spec;
   private FcgiEndpoint endpoint;
@@ -58,7 +59,8 @@ final class ManagedPool implements PoolHandle {
   private Promise<Void> stoppedWhileLaunching;
 
   ManagedPool(Vertx vertx, ProvisionerOptions options, PoolProcesses processes, PoolSpec spec,
-              Function<PoolHandle, Future<Void>> readiness) {
+              Function<PoolHandle, Future<Void>> readiness, java.util.function.Consumer<FcgiEndpoint> stopping) {
+    this.stopping = stopping;
     this.vertx = vertx;
     this.options = options;
     this.processes = processes;
@@ -380,6 +382,8 @@ final class ManagedPool implements PoolHandle {
     state = PoolState.STOPPING;
     Process running = process;
     LOG.info("pool {} STOPPING: {}", spec.id(), why);
+    FcgiEndpoint stoppingEndpoint = endpoint;
+    vertx.runOnContext(v -> stopping.accept(stoppingEndpoint));
     if (running == null) {
       if (before != PoolState.STARTING) {
         state = PoolState.STOPPED;

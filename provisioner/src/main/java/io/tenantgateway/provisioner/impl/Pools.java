@@ -23,6 +23,15 @@ public final class Pools {
   private final PoolProcesses processes;
   private final Function<PoolHandle, Future<Void>> readiness;
   private final ConcurrentMap<String, ManagedPool> byId = new ConcurrentHashMap<>();
+  private volatile java.util.function.Consumer<io.tenantgateway.fcgi.FcgiEndpoint> stopping = endpoint -> { };
+
+  /**
+   * @param listener told (on an event loop) when a pool starts stopping, so that connections kept
+   *     alive to it are closed: a php-fpm worker pinned to an idle connection would hold the graceful stop
+   */
+  public void onStopping(java.util.function.Consumer<io.tenantgateway.fcgi.FcgiEndpoint> listener) {
+    this.stopping = listener;
+  }
 
   /**
    * @param vertx the Vert.x instance
@@ -44,7 +53,7 @@ public final class Pools {
    */
   public ManagedPoolAccess get(PoolSpec spec) {
     ManagedPool pool = byId.computeIfAbsent(spec.id(), id -> new ManagedPool(vertx, options, processes, spec,
-      readiness::apply));
+      readiness::apply, endpoint -> stopping.accept(endpoint)));
     return pool::acquire;
   }
 
