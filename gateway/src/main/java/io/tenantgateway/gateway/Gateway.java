@@ -117,7 +117,7 @@ public final class Gateway {
       config.number("provisioner.start_timeout_ms"), config.number("provisioner.stop_grace_ms"),
       config.integer("provisioner.max_waiters"), config.integer("provisioner.max_crashes"),
       ProvisionerOptions.DEFAULT_CRASH_WINDOW, ProvisionerOptions.DEFAULT_BACKOFF_BASE,
-      config.number("provisioner.failed_cooldown_ms"));
+      config.number("provisioner.failed_cooldown_ms"), config.integer("provisioner.max_active_pools"));
     try {
       PoolManager manager = PoolManager.create(vertx, options);
       LOG.info("managed pools: {}", manager.isolation());

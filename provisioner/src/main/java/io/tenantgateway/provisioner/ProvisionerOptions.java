@@ -15,10 +15,32 @@ import java.nio.file.Path;
  * @param crashWindow window in which crashes count
  * @param backoffBase first restart delay after a crash, doubled per further crash
  * @param failedCooldown how long a FAILED pool answers 503 before it may start again
+ * @param maxActivePools most pools running at once (0: no limit); one more stops the least recently
+ *     used idle pool, or is refused with 503 when none is idle
  */
 public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary, long startTimeout, long stopGrace,
                                  int maxWaiters, int maxCrashes, long crashWindow, long backoffBase,
-                                 long failedCooldown) {
+                                 long failedCooldown, int maxActivePools) {
+
+  /**
+   * Options without a limit on active pools.
+   *
+   * @param runDir the run directory
+   * @param template the pool template
+   * @param phpFpmBinary the php-fpm executable, or null
+   * @param startTimeout longest start
+   * @param stopGrace graceful stop time
+   * @param maxWaiters waiters per starting pool
+   * @param maxCrashes crashes before FAILED
+   * @param crashWindow crash window
+   * @param backoffBase first back-off
+   * @param failedCooldown FAILED duration
+   */
+  public ProvisionerOptions(Path runDir, Path template, String phpFpmBinary, long startTimeout, long stopGrace,
+                            int maxWaiters, int maxCrashes, long crashWindow, long backoffBase, long failedCooldown) {
+    this(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes, crashWindow, backoffBase,
+      failedCooldown, 0);
+  }
 
   /** Default start timeout: 10 s. */
   public static final long DEFAULT_START_TIMEOUT = 10_000;
@@ -53,6 +75,15 @@ public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary
    */
   public ProvisionerOptions withCrashPolicy(int maxCrashes, long backoffBase, long failedCooldown) {
     return new ProvisionerOptions(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes,
-      crashWindow, backoffBase, failedCooldown);
+      crashWindow, backoffBase, failedCooldown, maxActivePools);
+  }
+
+  /**
+   * @param limit most pools running at once, 0 for no limit
+   * @return a copy with that limit
+   */
+  public ProvisionerOptions withMaxActivePools(int limit) {
+    return new ProvisionerOptions(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes,
+      crashWindow, backoffBase, failedCooldown, limit);
   }
 }

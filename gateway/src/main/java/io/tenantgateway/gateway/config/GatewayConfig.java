@@ -58,6 +58,8 @@ public final class GatewayConfig {
       "crashes within a minute that make a pool FAILED"),
     Setting.number("provisioner.failed_cooldown_ms", "GATEWAY_POOL_FAILED_COOLDOWN_MS", 60_000, 0, 86_400_000,
       "how long a FAILED pool answers 503"),
+    Setting.number("provisioner.max_active_pools", "GATEWAY_MAX_ACTIVE_POOLS", 0, 0, 100_000,
+      "most pools running at once (0: no limit); one more stops the least recently used idle pool"),
     Setting.number("fastcgi.connect_timeout_ms", "GATEWAY_FCGI_CONNECT_TIMEOUT_MS", 5000, 1, 600_000,
       "time to connect to a pool socket"),
     Setting.number("fastcgi.read_timeout_ms", "GATEWAY_FCGI_READ_TIMEOUT_MS", 60_000, 1, 86_400_000,

@@ -82,6 +82,16 @@ final class ManagedPool implements PoolHandle {
     return state;
   }
 
+  /** @return true while a process is starting or serving (counts against max active pools) */
+  synchronized boolean isActive() {
+    return state == PoolState.STARTING || state == PoolState.RUNNING;
+  }
+
+  /** @return the time of the last use, ms, when the pool runs with nothing in flight; else -1 */
+  synchronized long idleSince() {
+    return state == PoolState.RUNNING && inFlight == 0 && waiting == 0 ? lastUsed : -1;
+  }
+
   /**
    * Gets a lease on a running pool, starting it when needed.
    *

@@ -54,7 +54,40 @@ public final class Pools {
   public ManagedPoolAccess get(PoolSpec spec) {
     ManagedPool pool = byId.computeIfAbsent(spec.id(), id -> new ManagedPool(vertx, options, processes, spec,
       readiness::apply, endpoint -> stopping.accept(endpoint)));
-    return pool::acquire;
+    return wanted -> pool.isActive() || admit(pool) ? pool.acquire(wanted)
+      : Future.failedFuture(new io.tenantgateway.provisioner.PoolUnavailableException("all "
+        + options.maxActivePools() + " active pools are busy", 5));
+  }
+
+  /**
+   * Makes room for one more active pool: under the limit nothing happens; at the limit the least
+   * recently used idle pool is stopped.
+   *
+   * @return false when the limit is reached and no pool is idle
+   */
+  private synchronized boolean admit(ManagedPool starting) {
+    int limit = options.maxActivePools();
+    if (limit <= 0) {
+      return true;
+    }
+    long active = byId.values().stream().filter(ManagedPool::isActive).count();
+    if (active < limit) {
+      return true;
+    }
+    ManagedPool lru = null;
+    long oldest = Long.MAX_VALUE;
+    for (ManagedPool pool : byId.values()) {
+      long since = pool == starting ? -1 : pool.idleSince();
+      if (since >= 0 && since < oldest) {
+        oldest = since;
+        lru = pool;
+      }
+    }
+    if (lru == null) {
+      return false;
+    }
+    lru.stop();
+    return true;
   }
 
   /**
