@@ -30,6 +30,9 @@ import java.util.List;
  */
 public final class PoolManager {
 
+  /** Time between two readiness pings of a starting pool, ms. */
+  static final long PING_RETRY_MS = 2;
+
   /** Period of the idle check, ms. */
   public static final long IDLE_CHECK_PERIOD_MS = 500;
 
@@ -154,7 +157,7 @@ public final class PoolManager {
           return Future.failedFuture("no answer to the readiness ping within " + (deadline > 0 ? "the start timeout"
             : ""));
         }
-        return vertx.timer(20).compose(v -> ping(vertx, client, pool, deadline));
+        return vertx.timer(PING_RETRY_MS).compose(v -> ping(vertx, client, pool, deadline));
       });
   }
 }

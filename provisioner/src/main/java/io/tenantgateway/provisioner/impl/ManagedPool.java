@@ -194,8 +194,10 @@ final class ManagedPool implements PoolHandle {
       gen = ++generation;
     }
     long spawnedAt = System.nanoTime();
+    long[] phases = new long[2];
     vertx.<PhpFpmLauncher.Launched>executeBlocking(() -> processes.launch(current, layout), false)
       .compose(launched -> {
+        phases[0] = System.nanoTime();
         Promise<Void> stopWaiter;
         CompletableFuture<Void> handled;
         synchronized (this) {
@@ -216,12 +218,20 @@ final class ManagedPool implements PoolHandle {
           }, false);
           return Future.failedFuture("stopped while starting");
         }
-        return readiness.apply(this).compose(v -> vertx.executeBlocking(() -> {
-          verifyListener(launched.uid());
-          return null;
-        }, false));
+        return readiness.apply(this).compose(v -> {
+          phases[1] = System.nanoTime();
+          return vertx.executeBlocking(() -> {
+            verifyListener(launched.uid());
+            return null;
+          }, false);
+        });
       })
-      .onComplete(ar -> started(gen, ar.failed() ? ar.cause() : null, (System.nanoTime() - spawnedAt) / 1_000_000));
+      .onComplete(ar -> {
+        long end = System.nanoTime();
+        LOG.debug("pool {} start phases: launch {} ms, ping {} ms, peer check {} ms", current.id(),
+          (phases[0] - spawnedAt) / 1_000_000, (phases[1] - phases[0]) / 1_000_000, (end - phases[1]) / 1_000_000);
+        started(gen, ar.failed() ? ar.cause() : null, (end - spawnedAt) / 1_000_000);
+      });
   }
 
   /**

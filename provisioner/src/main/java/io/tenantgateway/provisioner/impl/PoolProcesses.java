@@ -36,7 +36,6 @@ public final class PoolProcesses {
    * @throws IOException when it cannot be started
    */
   public PhpFpmLauncher.Launched launch(PoolSpec spec, PoolLayout layout) throws IOException {
-    killOrphanWorkers(spec.id());
     return launcher.launch(spec, layout);
   }
 

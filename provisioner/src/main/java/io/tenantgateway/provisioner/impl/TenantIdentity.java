@@ -21,6 +21,7 @@ public final class TenantIdentity {
   public static final String USER_PREFIX = "tg-";
 
   private final boolean root;
+  private final java.util.Map<String, User> users = new java.util.concurrent.ConcurrentHashMap<>();
   private final long ownUid;
   private final long ownGid;
 
@@ -71,6 +72,10 @@ public final class TenantIdentity {
     if (!root) {
       return new User(System.getProperty("user.name"), ownUid, ownGid, false);
     }
+    User known = users.get(tenantId);
+    if (known != null) {
+      return known;
+    }
     String name = userName(tenantId);
     if (run("id", "-u", name).isEmpty()) {
       run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
@@ -81,7 +86,9 @@ public final class TenantIdentity {
     if (uid.isEmpty() || gid.isEmpty()) {
       throw new IOException("cannot create or find the Unix user " + name);
     }
-    return new User(name, Long.parseLong(uid), Long.parseLong(gid), true);
+    User user = new User(name, Long.parseLong(uid), Long.parseLong(gid), true);
+    users.put(tenantId, user);
+    return user;
   }
 
   /**

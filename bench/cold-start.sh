@@ -1,0 +1,455 @@
+#!/usr/bin/env bash
+#
+# Cold-start benchmark: latency of the first request to an idle tenant (the gateway starts the
+# tenant's php-fpm pool on demand) beside the time php-fpm ALONE takes from spawn to its first
+# FastCGI response, both measured in the same run, the same number of times, interleaved.
+#
+#   bench/cold-start.sh                  # 30 activations per side
+#   ACTIVATIONS=50 bench/cold-start.sh   # more
+#   KEEP_TMP=1 bench/cold-start.sh       # keep the temp dir (configs, logs, raw timings)
+#
+# Gateway side: one managed tenant "cold" (no `backend`), max_children 2, idle_timeout_s 1. Each
+#   activation waits until the gateway has stopped the pool (no master running the pool's config,
+#   "pool cold STOPPED" logged; a pid file php-fpm left behind is counted, not waited for), then times one `curl -H 'Host: cold.test' /hello.php` (time_total; must be
+#   200 with body "hello world", anything else counts as a failure).
+# Bare side: the php-fpm.conf the gateway rendered for the tenant, copied with its own socket, pid
+#   and log paths. Each activation (timed inside python3): t0, spawn
+#   `php-fpm --nodaemonize --fpm-config <copy>` (as root through
+#   `setpriv --reuid=<tg-cold> --regid=<gid> --init-groups`, as the gateway does), connect to the
+#   socket every 2 ms until it accepts, send one FastCGI request for hello.php, read until
+#   END_REQUEST, t1; then SIGQUIT the master and wait for it.
+# One untimed warm-up activation per side comes first (the gateway's first one also warms its JVM);
+#   its figures are printed apart.
+#
+# Criteria: p50_gateway / p50_bare <= 1.5, p99_gateway / p99_bare <= 3, no failed activation.
+# Exit status: 0 PASS, 2 FAIL, 1 the setup failed. Every process started here is stopped on exit.
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ACTIVATIONS="${ACTIVATIONS:-30}"
+KEEP_TMP="${KEEP_TMP:-0}"
+TENANT=cold
+HOST_HEADER="cold.test"
+IDLE_S=1
+MAX_CHILDREN=2
+STOP_WAIT_S=30
+STALE_PIDFILES=0
+STOPS_SEEN=0
+
+TMP=""
+PGIDS=()
+
+log() { printf '[cold-start] %s\n' "$*" >&2; }
+die() { printf '[cold-start] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- process management
+
+start_bg() {
+  local out="$1"
+  shift
+  setsid "$@" >"$out" 2>&1 </dev/null &
+  STARTED_PID=$!
+  PGIDS+=("$STARTED_PID")
+}
+
+stop_group() {
+  local pgid="$1" state i
+  kill -TERM -- "-$pgid" 2>/dev/null || true
+  for (( i = 0; i < 150; i++ )); do
+    state="$(ps -o stat= -p "$pgid" 2>/dev/null || true)"
+    [[ -z "$state" || "$state" == Z* ]] && break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+  wait "$pgid" 2>/dev/null || true
+}
+
+# pids of the processes whose command line names a path under the temp dir (php-fpm masters and
+# workers of the gateway's pool and of the bare copy)
+tmp_pids() {
+  [[ -n "$TMP" ]] || return 0
+  pgrep -f -- "$TMP/" 2>/dev/null | grep -vx "$$" || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local pgid pids
+  for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
+    stop_group "$pgid"
+  done
+  # php-fpm masters that outlived their starter (by pid; only those running our temp-dir configs)
+  pids="$(tmp_pids)"
+  if [[ -n "$pids" ]]; then
+    # shellcheck disable=SC2086
+    kill -QUIT $pids 2>/dev/null || true
+    sleep 1
+    pids="$(tmp_pids)"
+    # shellcheck disable=SC2086
+    [[ -z "$pids" ]] || kill -KILL $pids 2>/dev/null || true
+  fi
+  if [[ -n "$TMP" && -d "$TMP" ]]; then
+    if [[ "$KEEP_TMP" == 1 || ! " 0 2 130 143 " == *" $rc "* ]]; then
+      log "kept $TMP (configs, logs, raw timings)"
+    else
+      rm -rf "$TMP"
+    fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- prerequisites
+
+find_php_fpm() {
+  local candidate
+  if candidate="$(command -v php-fpm 2>/dev/null)"; then
+    echo "$candidate"
+    return 0
+  fi
+  candidate="$(printf '%s\n' /usr/sbin/php-fpm* | sort -V | tail -n 1)"
+  [[ -x "$candidate" ]] && echo "$candidate"
+}
+
+ensure_tools() {
+  local missing=()
+  [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+  command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
+  command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+  (( ${#missing[@]} == 0 )) && return 0
+  if [[ "$(id -u)" -ne 0 ]]; then
+    printf '[cold-start] missing: %s. Install them with:\n  sudo apt-get install -y %s\n' \
+      "${missing[*]}" "${missing[*]}" >&2
+    exit 1
+  fi
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+}
+
+free_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+held = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in held))
+PY
+}
+
+prepare_gateway() {
+  [[ -x "$REPO_ROOT/bin/gateway" ]] || die "$REPO_ROOT/bin/gateway not found"
+  if [[ ! -d "$REPO_ROOT/gateway/target/lib" ]]; then
+    command -v mvn >/dev/null 2>&1 || die "mvn not found: apt-get install -y maven"
+    log "building the gateway (mvn -B -q -DskipTests package)"
+    (cd "$REPO_ROOT" && mvn -B -q -DskipTests package)
+  fi
+}
+
+# ---------------------------------------------------------------- gateway
+
+start_gateway() {
+  mkdir -p "$TMP/run"
+  cat >"$TMP/tenants.yaml" <<EOF
+tenants:
+  - id: $TENANT
+    domains: ["$HOST_HEADER"]
+    docroot: "$TMP/public"
+    php: { max_children: $MAX_CHILDREN, idle_timeout_s: $IDLE_S }
+EOF
+  start_bg "$TMP/gateway.log" env -C "$REPO_ROOT" \
+    GATEWAY_HTTP_HOST=127.0.0.1 GATEWAY_HTTP_PORT="$PORT_HTTP" GATEWAY_ADMIN_PORT="$PORT_ADMIN" \
+    GATEWAY_REGISTRY=file GATEWAY_REGISTRY_FILE="$TMP/tenants.yaml" GATEWAY_RUN_DIR="$TMP/run" \
+    "$REPO_ROOT/bin/gateway"
+  GATEWAY_PID=$STARTED_PID
+  log "gateway starting (pid $GATEWAY_PID, port $PORT_HTTP, log $TMP/gateway.log)"
+  local deadline=$(( SECONDS + 60 ))
+  until grep -q 'gateway listening' "$TMP/gateway.log" 2>/dev/null; do
+    if ! kill -0 "$GATEWAY_PID" 2>/dev/null || (( SECONDS >= deadline )); then
+      cat "$TMP/gateway.log" >&2 || true
+      die "the gateway did not start"
+    fi
+    sleep 0.1
+  done
+  log "gateway listening"
+}
+
+pool_master_pids() { pgrep -f -- "$POOL_DIR/php-fpm.conf" 2>/dev/null || true; }
+
+# Waits until the gateway has stopped the tenant's pool: no master running the pool's config and at
+# least $1 "pool cold STOPPED" lines in the gateway log. (A pid file left behind is counted only:
+# php-fpm leaves it, and its socket, when it is SIGKILLed.)
+wait_pool_stopped() {
+  local want="$1" deadline=$(( SECONDS + STOP_WAIT_S )) stopped
+  while :; do
+    stopped="$(grep -c "pool $TENANT STOPPED" "$TMP/gateway.log" || true)"
+    if [[ -z "$(pool_master_pids)" ]] && (( stopped >= want )); then
+      # the pid file stays behind when the gateway had to SIGKILL the master: counted, not waited for
+      # (once per stop: this is called twice for the same stop in the loop)
+      if (( stopped > STOPS_SEEN )); then
+        STOPS_SEEN=$stopped
+        [[ -e "$POOL_DIR/php-fpm.pid" ]] && STALE_PIDFILES=$(( STALE_PIDFILES + 1 ))
+      fi
+      return 0
+    fi
+    kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited (log: $TMP/gateway.log)"
+    (( SECONDS < deadline )) || die "pool $TENANT still running ${STOP_WAIT_S}s after its last request"
+    sleep 0.02
+  done
+}
+
+# One cold request through the gateway; prints "<http code> <ms> <body ok 0|1>".
+gateway_activation() {
+  local out code t ok=0
+  out="$(curl -s -m 30 -o "$TMP/body.txt" -w '%{http_code} %{time_total}' -H "Host: $HOST_HEADER" \
+    "http://127.0.0.1:$PORT_HTTP/hello.php" || true)"
+  read -r code t <<<"$out"
+  [[ "$(cat "$TMP/body.txt" 2>/dev/null)" == "hello world" ]] && ok=1
+  rm -f "$TMP/body.txt"
+  awk -v c="${code:-000}" -v t="${t:-0}" -v ok="$ok" 'BEGIN { printf "%s %.3f %d\n", c, t * 1000, ok }'
+}
+
+# ---------------------------------------------------------------- bare php-fpm
+
+write_bare_client() {
+  cat >"$TMP/bare_fpm.py" <<'PY'
+# One bare php-fpm activation: spawn, poll the socket every 2 ms, one FastCGI request, stop.
+# argv: sock script_filename cmd...   prints "<ok 0|1> <ms>" (ok: END_REQUEST and body "hello world")
+import os, signal, socket, struct, subprocess, sys, time
+
+sock_path, script = sys.argv[1], sys.argv[2]
+cmd = sys.argv[3:]
+
+def record(rtype, content, req_id=1):
+    out = b""
+    # records carry at most 65535 bytes
+    for i in range(0, max(len(content), 1), 65535):
+        chunk = content[i:i + 65535]
+        out += struct.pack("!BBHHBx", 1, rtype, req_id, len(chunk), 0) + chunk
+    if not content:
+        out = struct.pack("!BBHHBx", 1, rtype, req_id, 0, 0)
+    return out
+
+def nv(name, value):
+    n, v = name.encode(), value.encode()
+    def ln(x):
+        return struct.pack("!B", len(x)) if len(x) < 128 else struct.pack("!I", len(x) | 0x80000000)
+    return ln(n) + ln(v) + n + v
+
+params = b"".join(nv(k, v) for k, v in [
+    ("SCRIPT_FILENAME", script), ("SCRIPT_NAME", "/" + os.path.basename(script)),
+    ("REQUEST_METHOD", "GET"), ("QUERY_STRING", ""), ("SERVER_PROTOCOL", "HTTP/1.1"),
+    ("GATEWAY_INTERFACE", "CGI/1.1"), ("REQUEST_URI", "/" + os.path.basename(script)),
+])
+request = (record(1, struct.pack("!HB5x", 1, 0))      # BEGIN_REQUEST, role RESPONDER, no keep-conn
+           + record(4, params) + record(4, b"")        # PARAMS, empty PARAMS
+           + record(5, b""))                           # empty STDIN
+
+try:
+    os.unlink(sock_path)
+except FileNotFoundError:
+    pass
+
+t0 = time.perf_counter()
+proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+ok = 0
+try:
+    deadline = t0 + 20
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(sock_path)
+            break
+        except OSError:
+            s.close()
+            if proc.poll() is not None or time.perf_counter() > deadline:
+                raise SystemExit("php-fpm exited or never listened (rc %s)" % proc.poll())
+            time.sleep(0.002)
+    s.settimeout(20)
+    s.sendall(request)
+    buf, stdout, ended = b"", b"", False
+    while not ended:
+        data = s.recv(65536)
+        if not data:
+            break
+        buf += data
+        while len(buf) >= 8:
+            _, rtype, _, clen, plen = struct.unpack("!BBHHBx", buf[:8])
+            if len(buf) < 8 + clen + plen:
+                break
+            content = buf[8:8 + clen]
+            buf = buf[8 + clen + plen:]
+            if rtype == 6:
+                stdout += content
+            elif rtype == 3:
+                ended = True
+                break
+    t1 = time.perf_counter()
+    s.close()
+    body = stdout.split(b"\r\n\r\n", 1)[-1]
+    ok = 1 if ended and body.strip() == b"hello world" else 0
+    print("%d %.3f" % (ok, (t1 - t0) * 1000))
+finally:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGQUIT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+PY
+}
+
+prepare_bare() {
+  mkdir -p "$TMP/bare"
+  [[ -f "$POOL_DIR/php-fpm.conf" ]] || die "no rendered config at $POOL_DIR/php-fpm.conf"
+  # same config, own socket/pid/logs (open_basedir, tmp dir, limits: unchanged)
+  sed -E "s#$POOL_DIR/(php-fpm\.pid|error\.log|php\.sock|slow\.log|php-error\.log)#$TMP/bare/\1#g" \
+    "$POOL_DIR/php-fpm.conf" >"$TMP/bare/php-fpm.conf"
+  BARE_SOCK="$TMP/bare/php.sock"
+  grep -q "^listen = $BARE_SOCK\$" "$TMP/bare/php-fpm.conf" || die "socket not rewritten in the copy"
+  BARE_CMD=("$PHP_FPM" --nodaemonize --fpm-config "$TMP/bare/php-fpm.conf")
+  if [[ "$(id -u)" -eq 0 ]]; then
+    local uid gid
+    uid="$(id -u "tg-$TENANT")" || die "user tg-$TENANT missing (the gateway creates it)"
+    gid="$(id -g "tg-$TENANT")"
+    chown "$uid:$gid" "$TMP/bare"
+    BARE_CMD=(setpriv --reuid="$uid" --regid="$gid" --init-groups "${BARE_CMD[@]}")
+    BARE_AS="uid $uid (tg-$TENANT) via setpriv"
+  else
+    BARE_AS="uid $(id -u)"
+  fi
+  write_bare_client
+}
+
+bare_activation() {
+  python3 "$TMP/bare_fpm.py" "$BARE_SOCK" "$TMP/public/hello.php" "${BARE_CMD[@]}" 2>>"$TMP/bare.err" \
+    || echo "0 0"
+}
+
+# ---------------------------------------------------------------- stats
+
+# reads one number per line; prints "p50 p99 min max" (nearest rank)
+stats() {
+  python3 -c '
+import math, sys
+v = sorted(float(x) for x in sys.stdin.read().split())
+if not v:
+    print("nan nan nan nan"); sys.exit()
+def pct(p): return v[max(0, math.ceil(p / 100 * len(v)) - 1)]
+print("%.1f %.1f %.1f %.1f" % (pct(50), pct(99), v[0], v[-1]))'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "nan" }'; }
+
+# ---------------------------------------------------------------- main
+
+main() {
+  ensure_tools
+  prepare_gateway
+  PHP_FPM="$(find_php_fpm)"
+  (( ACTIVATIONS >= 1 )) || die "ACTIVATIONS must be >= 1"
+
+  TMP="$(mktemp -d "${TMPDIR:-/tmp}/cold-start.XXXXXX")"
+  chmod 755 "$TMP"   # pool workers run as tg-cold and must reach the docroot
+  mkdir -p "$TMP/public"
+  chmod 755 "$TMP/public"
+  printf '%s\n' '<?php echo "hello world\n";' >"$TMP/public/hello.php"
+  chmod 644 "$TMP/public/hello.php"
+  POOL_DIR="$TMP/run/pools/$TENANT"
+  log "temp dir $TMP"
+
+  read -r PORT_HTTP PORT_ADMIN <<<"$(free_ports 2)"
+  start_gateway
+
+  # warm-up: the gateway's first activation (renders the pool config, warms the JVM)
+  local r code ms ok i gw_fail=0 bare_fail=0 warm_gw warm_bare
+  r="$(gateway_activation)"
+  read -r code ms ok <<<"$r"
+  [[ "$code" == 200 && "$ok" == 1 ]] || { tail -n 30 "$TMP/gateway.log" >&2; die "warm-up request answered $code"; }
+  warm_gw="$ms"
+  prepare_bare
+  read -r ok ms <<<"$(bare_activation)"
+  [[ "$ok" == 1 ]] || { cat "$TMP/bare.err" >&2; die "bare php-fpm warm-up failed"; }
+  warm_bare="$ms"
+  log "warm-up: gateway ${warm_gw} ms, bare php-fpm ${warm_bare} ms (not counted)"
+
+  : >"$TMP/gateway.ms"
+  : >"$TMP/bare.ms"
+  for (( i = 1; i <= ACTIVATIONS; i++ )); do
+    wait_pool_stopped "$i"
+    read -r code ms ok <<<"$(gateway_activation)"
+    if [[ "$code" == 200 && "$ok" == 1 ]]; then
+      echo "$ms" >>"$TMP/gateway.ms"
+    else
+      gw_fail=$(( gw_fail + 1 ))
+      log "activation $i: gateway answered $code (body ok: $ok)"
+    fi
+    # the bare run happens while the gateway's pool idles (nothing else runs: the gateway only
+    # checks idle pools); then wait for the gateway to stop it, so the next gateway run is cold
+    wait_pool_stopped "$(( i + 1 ))"
+    read -r ok ms <<<"$(bare_activation)"
+    if [[ "$ok" == 1 ]]; then
+      echo "$ms" >>"$TMP/bare.ms"
+    else
+      bare_fail=$(( bare_fail + 1 ))
+      log "activation $i: bare php-fpm failed"
+    fi
+    (( i % 10 == 0 )) && log "$i of $ACTIVATIONS activations done"
+  done
+
+  local gp50 gp99 gmin gmax bp50 bp99 bmin bmax r50 r99 ok50=FAIL ok99=FAIL verdict=0 reported
+  read -r gp50 gp99 gmin gmax <<<"$(stats <"$TMP/gateway.ms")"
+  read -r bp50 bp99 bmin bmax <<<"$(stats <"$TMP/bare.ms")"
+  r50="$(ratio "$gp50" "$bp50")"
+  r99="$(ratio "$gp99" "$bp99")"
+  awk -v r="$r50" 'BEGIN { exit !(r != "nan" && r <= 1.5) }' && ok50=PASS
+  awk -v r="$r99" 'BEGIN { exit !(r != "nan" && r <= 3) }' && ok99=PASS
+  # the gateway's own "RUNNING ... after X ms" (spawn to ready as it sees it), measured runs only
+  reported="$(grep -o "pool $TENANT RUNNING (pid [0-9]*, uid [0-9]*) after [0-9]* ms" "$TMP/gateway.log" \
+    | tail -n +2 | awk '{ print $(NF - 1) }' | stats)"
+
+  echo
+  echo "== machine"
+  echo "nproc:  $(nproc)"
+  echo "cpu:    $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  echo "kernel: $(uname -r)"
+  echo "php:    $("$PHP_FPM" -v | head -n 1)"
+  echo "setup:  tenant $TENANT, pm = ondemand, max_children $MAX_CHILDREN, idle_timeout_s $IDLE_S;"
+  echo "        bare php-fpm as $BARE_AS with the gateway's rendered config (own socket/pid/logs)"
+  echo "        $ACTIVATIONS activations per side, interleaved; warm-up (not counted):"
+  echo "        gateway ${warm_gw} ms, bare ${warm_bare} ms"
+  echo
+  echo "== first-request latency, ms"
+  printf '%-26s %8s %8s %8s %8s %9s\n' side p50 p99 min max failures
+  printf '%-26s %8s %8s %8s %8s %9s\n' "gateway (curl time_total)" "$gp50" "$gp99" "$gmin" "$gmax" "$gw_fail"
+  printf '%-26s %8s %8s %8s %8s %9s\n' "bare php-fpm (spawn->resp)" "$bp50" "$bp99" "$bmin" "$bmax" "$bare_fail"
+  # shellcheck disable=SC2086
+  printf '%-26s %8s %8s %8s %8s %9s\n' "(gateway log: RUNNING after)" $reported "-"
+  echo
+  echo "(info) gateway idle stops that needed SIGKILL after the stop grace: $(grep -c 'did not stop within' "$TMP/gateway.log" || true) of $(grep -c "pool $TENANT STOPPED" "$TMP/gateway.log" || true);"
+  echo "       stops after which php-fpm.pid was still there: $STALE_PIDFILES of $STOPS_SEEN"
+  echo
+  echo "== ratios"
+  printf 'p50 gateway/bare  %6s   need <= 1.50  %s\n' "$r50" "$ok50"
+  printf 'p99 gateway/bare  %6s   need <= 3.00  %s\n' "$r99" "$ok99"
+  if (( gw_fail + bare_fail > 0 )); then
+    printf 'failed activations: gateway %d, bare %d   need 0  FAIL\n' "$gw_fail" "$bare_fail"
+    verdict=2
+  fi
+  [[ "$ok50" == PASS && "$ok99" == PASS ]] || verdict=2
+  echo
+  if (( verdict == 0 )); then echo "RESULT: PASS"; else echo "RESULT: FAIL"; fi
+  return "$verdict"
+}
+
+main "$@"

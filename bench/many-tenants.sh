@@ -1,0 +1,447 @@
+#!/usr/bin/env bash
+#
+# Many-tenants benchmark: TENANTS managed tenants (each its own on-demand php-fpm pool) under a
+# skewed load, then a check that every pool went away again and nothing leaked.
+#
+#   bench/many-tenants.sh                                # 200 tenants, 120 s of load, idle 2 s
+#   TENANTS=50 DURATION=20 bench/many-tenants.sh         # a short run
+#   IDLE=5 bench/many-tenants.sh                         # idle_timeout_s of every tenant
+#   WRK_TIMEOUT=2s bench/many-tenants.sh                 # wrk's per-request timeout (default 10s)
+#   KEEP_TMP=1 bench/many-tenants.sh                     # keep the temp dir (configs, logs, samples)
+#
+# Tenants t1..tN: domains ["t<N>.test"], one shared world-readable docroot with hello.php,
+#   php: { max_children: 2, idle_timeout_s: IDLE }, no `backend` (the gateway runs the pools).
+# Load: wrk -t2 -c32 -d<DURATION>s --latency --timeout <WRK_TIMEOUT> with a Lua script that picks
+#   each request's Host from a Zipf distribution over the tenants (s = 1.1, rank k has weight
+#   1/k^s; cumulative weights precomputed in init, picked with math.random and a binary search).
+#   The Lua script also counts responses whose body is not "hello world".
+# Before the load: one request to t1 and its idle stop (loads the gateway's classes, so the fd
+#   baseline is not the count of a JVM that has never served a request); then the baseline:
+#   php-fpm masters running a config under the run dir, run/pools/*/php.sock files, gateway fds.
+# During the load, every second: the gateway's VmRSS and the total VmRSS of all php-fpm processes
+#   (masters under the run dir and their workers); peaks are printed.
+# After the load: wait IDLE+5 s, then the same counts: zero masters, zero sockets, gateway fds
+#   within +10 of the baseline. Then (informational, not in the verdict) up to SETTLE_MAX (30) more
+#   seconds for the masters to go, and the counts at that point.
+# Activations: "RUNNING (pid" lines the gateway logged during the load.
+#
+# PASS: zero failed requests (non-2xx/3xx + socket errors + wrong bodies) and nothing leaked.
+# Exit status: 0 PASS, 2 FAIL, 1 the setup failed. Every process started here is stopped on exit.
+
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TENANTS="${TENANTS:-200}"
+IDLE="${IDLE:-2}"
+DURATION="${DURATION:-120}"
+WRK_TIMEOUT="${WRK_TIMEOUT:-10s}"
+KEEP_TMP="${KEEP_TMP:-0}"
+# after the verdict's IDLE+5 s check: wait up to SETTLE_MAX more seconds for the masters to go and
+# print the counts then (informational: tells a slow stop from a leak)
+SETTLE_MAX="${SETTLE_MAX:-30}"
+MAX_CHILDREN=2
+THREADS=2
+CONNECTIONS=32
+ZIPF_S=1.1
+FD_SLACK=10
+
+TMP=""
+PGIDS=()
+
+log() { printf '[many-tenants] %s\n' "$*" >&2; }
+die() { printf '[many-tenants] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- process management
+
+start_bg() {
+  local out="$1"
+  shift
+  setsid "$@" >"$out" 2>&1 </dev/null &
+  STARTED_PID=$!
+  PGIDS+=("$STARTED_PID")
+}
+
+stop_group() {
+  local pgid="$1" state i
+  kill -TERM -- "-$pgid" 2>/dev/null || true
+  for (( i = 0; i < 200; i++ )); do
+    state="$(ps -o stat= -p "$pgid" 2>/dev/null || true)"
+    [[ -z "$state" || "$state" == Z* ]] && break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+  wait "$pgid" 2>/dev/null || true
+}
+
+stop_and_forget() {
+  local gone="$1" kept=() pgid
+  stop_group "$gone"
+  for pgid in "${PGIDS[@]}"; do
+    [[ "$pgid" == "$gone" ]] || kept+=("$pgid")
+  done
+  PGIDS=("${kept[@]+"${kept[@]}"}")
+}
+
+# pids of php-fpm masters running a config under this run's run dir
+master_pids() {
+  [[ -n "$TMP" ]] || return 0
+  pgrep -f -- "master process .$TMP/run/pools/" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  local pgid pids
+  for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
+    stop_group "$pgid"
+  done
+  # masters that outlived the gateway (by pid; only those running this run's configs)
+  pids="$(master_pids)"
+  if [[ -n "$pids" ]]; then
+    log "stopping $(wc -w <<<"$pids") leftover php-fpm masters"
+    # shellcheck disable=SC2086
+    kill -QUIT $pids 2>/dev/null || true
+    sleep 2
+    pids="$(master_pids)"
+    # shellcheck disable=SC2086
+    [[ -z "$pids" ]] || kill -KILL $pids 2>/dev/null || true
+  fi
+  if [[ -n "$TMP" && -d "$TMP" ]]; then
+    if [[ "$KEEP_TMP" == 1 || ! " 0 2 130 143 " == *" $rc "* ]]; then
+      log "kept $TMP (configs, logs, samples, wrk output)"
+    else
+      rm -rf "$TMP"
+    fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------- prerequisites
+
+find_php_fpm() {
+  local candidate
+  if candidate="$(command -v php-fpm 2>/dev/null)"; then
+    echo "$candidate"
+    return 0
+  fi
+  candidate="$(printf '%s\n' /usr/sbin/php-fpm* | sort -V | tail -n 1)"
+  [[ -x "$candidate" ]] && echo "$candidate"
+}
+
+ensure_tools() {
+  local missing=()
+  [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
+  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
+  command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+  command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+  (( ${#missing[@]} == 0 )) && return 0
+  if [[ "$(id -u)" -ne 0 ]]; then
+    printf '[many-tenants] missing: %s. Install them with:\n  sudo apt-get install -y %s\n' \
+      "${missing[*]}" "${missing[*]}" >&2
+    exit 1
+  fi
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+}
+
+free_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+held = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in held))
+PY
+}
+
+prepare_gateway() {
+  [[ -x "$REPO_ROOT/bin/gateway" ]] || die "$REPO_ROOT/bin/gateway not found"
+  if [[ ! -d "$REPO_ROOT/gateway/target/lib" ]]; then
+    command -v mvn >/dev/null 2>&1 || die "mvn not found: apt-get install -y maven"
+    log "building the gateway (mvn -B -q -DskipTests package)"
+    (cd "$REPO_ROOT" && mvn -B -q -DskipTests package)
+  fi
+}
+
+# ---------------------------------------------------------------- gateway
+
+write_tenants() {
+  local n
+  {
+    echo "tenants:"
+    for (( n = 1; n <= TENANTS; n++ )); do
+      printf '  - { id: t%d, domains: ["t%d.test"], docroot: "%s", php: { max_children: %d, idle_timeout_s: %d } }\n' \
+        "$n" "$n" "$TMP/public" "$MAX_CHILDREN" "$IDLE"
+    done
+  } >"$TMP/tenants.yaml"
+}
+
+start_gateway() {
+  mkdir -p "$TMP/run"
+  write_tenants
+  start_bg "$TMP/gateway.log" env -C "$REPO_ROOT" \
+    GATEWAY_HTTP_HOST=127.0.0.1 GATEWAY_HTTP_PORT="$PORT_HTTP" GATEWAY_ADMIN_PORT="$PORT_ADMIN" \
+    GATEWAY_REGISTRY=file GATEWAY_REGISTRY_FILE="$TMP/tenants.yaml" GATEWAY_RUN_DIR="$TMP/run" \
+    "$REPO_ROOT/bin/gateway"
+  GATEWAY_PGID=$STARTED_PID
+  local deadline=$(( SECONDS + 60 ))
+  until grep -q 'gateway listening' "$TMP/gateway.log" 2>/dev/null; do
+    if ! kill -0 "$GATEWAY_PGID" 2>/dev/null || (( SECONDS >= deadline )); then
+      cat "$TMP/gateway.log" >&2 || true
+      die "the gateway did not start"
+    fi
+    sleep 0.1
+  done
+  # setsid, env and bin/gateway exec in turn: the pid started is the JVM's; check it
+  GATEWAY_PID="$GATEWAY_PGID"
+  if [[ "$(cat "/proc/$GATEWAY_PID/comm" 2>/dev/null)" != java ]]; then
+    GATEWAY_PID="$(pgrep -g "$GATEWAY_PGID" -x java | head -n 1)"
+    [[ -n "$GATEWAY_PID" ]] || die "cannot find the gateway's JVM"
+  fi
+  log "gateway listening (jvm pid $GATEWAY_PID, port $PORT_HTTP, log $TMP/gateway.log)"
+}
+
+count_masters() { master_pids | wc -l; }
+count_sockets() { compgen -G "$TMP/run/pools/*/php.sock" | wc -l || true; }
+count_fds() { ls "/proc/$GATEWAY_PID/fd" 2>/dev/null | wc -l || true; }
+
+# Waits (at most $1 s) until no master runs.
+wait_no_masters() {
+  local deadline=$(( SECONDS + $1 ))
+  while [[ -n "$(master_pids)" ]] && (( SECONDS < deadline )); do sleep 0.2; done
+}
+
+# ---------------------------------------------------------------- load
+
+write_lua() {
+  cat >"$TMP/zipf.lua" <<EOF
+-- Host header per request from a Zipf distribution over t1..t$TENANTS (s = $ZIPF_S)
+local n, s = $TENANTS, $ZIPF_S
+local cum, total = {}, 0
+local threads, counter = {}, 0
+bad = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + (tid or 0) * 7919)
+  for k = 1, n do
+    total = total + 1 / (k ^ s)
+    cum[k] = total
+  end
+  wrk.path = "/hello.php"
+end
+
+function request()
+  local r = math.random() * total
+  local lo, hi = 1, n
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if cum[mid] < r then lo = mid + 1 else hi = mid end
+  end
+  wrk.headers["Host"] = "t" .. lo .. ".test"
+  return wrk.format("GET", "/hello.php")
+end
+
+function response(status, headers, body)
+  if status == 200 and body ~= "hello world\n" then
+    bad = bad + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local b = 0
+  for _, t in ipairs(threads) do
+    b = b + (t:get("bad") or 0)
+  end
+  io.write(string.format("Bad bodies: %d\n", b))
+end
+EOF
+}
+
+write_sampler() {
+  cat >"$TMP/sampler.py" <<'PY'
+# Every second: gateway VmRSS and the summed VmRSS of php-fpm masters running a config under the
+# run dir plus their descendants (and their summed Pss, which counts shared pages once).
+# Appends "<epoch> <gateway kB> <php-fpm RSS kB> <masters> <php-fpm PSS kB>" lines.
+import os, sys, time
+gw, run_dir, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+marker = ("master process (" + run_dir + "/pools/").encode()
+
+def field_kb(path, name):
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(name):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+def rss_kb(pid):
+    return field_kb("/proc/%d/status" % pid, "VmRSS:")
+
+def pss_kb(pid):
+    return field_kb("/proc/%d/smaps_rollup" % pid, "Pss:")
+
+while True:
+    t = time.time()
+    parent, masters = {}, []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        pid = int(d)
+        try:
+            with open("/proc/%d/stat" % pid, "rb") as f:
+                stat = f.read()
+            parent[pid] = int(stat[stat.rindex(b")") + 2:].split()[1])
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if marker in f.read():
+                    masters.append(pid)
+        except (OSError, ValueError):
+            continue
+    family = set(masters)
+    for pid, ppid in parent.items():
+        if ppid in family or parent.get(ppid) in family:
+            family.add(pid)
+    fpm = sum(rss_kb(p) for p in family)
+    fpm_pss = sum(pss_kb(p) for p in family)
+    with open(out, "a") as f:
+        f.write("%d %d %d %d %d\n" % (t, rss_kb(gw), fpm, len(masters), fpm_pss))
+    time.sleep(max(0.0, 1.0 - (time.time() - t)))
+PY
+}
+
+to_ms() {
+  awk -v v="$1" 'BEGIN {
+    if (v ~ /us$/) { sub(/us$/, "", v); printf "%.2f", v / 1000 }
+    else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.2f", v }
+    else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.2f", v * 60000 }
+    else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.2f", v * 1000 }
+    else printf "nan" }'
+}
+
+# ---------------------------------------------------------------- main
+
+main() {
+  ensure_tools
+  prepare_gateway
+  (( TENANTS >= 1 )) || die "TENANTS must be >= 1"
+
+  TMP="$(mktemp -d "${TMPDIR:-/tmp}/many-tenants.XXXXXX")"
+  chmod 755 "$TMP"   # pool workers run as tg-<id> and must reach the docroot
+  mkdir -p "$TMP/public"
+  chmod 755 "$TMP/public"
+  printf '%s\n' '<?php echo "hello world\n";' >"$TMP/public/hello.php"
+  chmod 644 "$TMP/public/hello.php"
+  log "temp dir $TMP"
+
+  read -r PORT_HTTP PORT_ADMIN <<<"$(free_ports 2)"
+  start_gateway
+  write_lua
+  write_sampler
+
+  # warm-up: one activation of t1 and its idle stop
+  local code
+  code="$(curl -s -m 30 -o /dev/null -w '%{http_code}' -H 'Host: t1.test' "http://127.0.0.1:$PORT_HTTP/hello.php" || true)"
+  [[ "$code" == 200 ]] || { tail -n 30 "$TMP/gateway.log" >&2; die "warm-up request to t1 answered $code"; }
+  wait_no_masters $(( IDLE + 30 ))
+  sleep 1
+  local warm_acts pre_m pre_s pre_fd
+  warm_acts="$(grep -c 'RUNNING (pid' "$TMP/gateway.log" || true)"
+  pre_m="$(count_masters)"; pre_s="$(count_sockets)"; pre_fd="$(count_fds)"
+  log "before: masters $pre_m, sockets $pre_s, gateway fds $pre_fd"
+
+  start_bg "$TMP/sampler.out" python3 "$TMP/sampler.py" "$GATEWAY_PID" "$TMP/run" "$TMP/samples.txt"
+  local sampler=$STARTED_PID
+  log "load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT, Zipf s=$ZIPF_S over $TENANTS tenants"
+  local wrk_rc=0
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency --timeout "$WRK_TIMEOUT" \
+    -s "$TMP/zipf.lua" "http://127.0.0.1:$PORT_HTTP/" >"$TMP/wrk.txt" 2>&1 || wrk_rc=$?
+  stop_and_forget "$sampler"
+  (( wrk_rc == 0 )) || { cat "$TMP/wrk.txt" >&2; die "wrk failed (rc $wrk_rc)"; }
+  kill -0 "$GATEWAY_PID" 2>/dev/null || { tail -n 30 "$TMP/gateway.log" >&2; die "the gateway died during the load"; }
+  local acts=$(( $(grep -c 'RUNNING (pid' "$TMP/gateway.log" || true) - warm_acts ))
+  local masters_end
+  masters_end="$(tail -n 1 "$TMP/samples.txt" | awk '{ print $4 }')"
+
+  log "load done; waiting $(( IDLE + 5 )) s for the pools to go idle"
+  sleep $(( IDLE + 5 ))
+  local post_m post_s post_fd
+  post_m="$(count_masters)"; post_s="$(count_sockets)"; post_fd="$(count_fds)"
+
+  # informational: how long until the pools are really gone, and what is left then
+  local settle_start=$SECONDS settle_m settle_s settle_fd settle_t
+  while [[ -n "$(master_pids)" ]] && (( SECONDS - settle_start < SETTLE_MAX )); do sleep 0.5; done
+  sleep 1
+  settle_t=$(( SECONDS - settle_start + IDLE + 5 ))
+  settle_m="$(count_masters)"; settle_s="$(count_sockets)"; settle_fd="$(count_fds)"
+
+  local reqs non2xx sock bad fails rps p50 p99 peak_gw peak_fpm peak_masters
+  reqs="$(awk '$2 == "requests" && $3 == "in" { print $1 }' "$TMP/wrk.txt")"
+  non2xx="$(awk '/Non-2xx or 3xx responses:/ { n += $NF } END { print n + 0 }' "$TMP/wrk.txt")"
+  sock="$(awk '/Socket errors:/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { sub(/,/, "", $i); n += $i } } END { print n + 0 }' "$TMP/wrk.txt")"
+  bad="$(awk '/^Bad bodies:/ { print $3 }' "$TMP/wrk.txt")"
+  fails=$(( non2xx + sock + ${bad:-0} ))
+  rps="$(awk '/^Requests\/sec:/ { print $2 }' "$TMP/wrk.txt")"
+  p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$TMP/wrk.txt")")"
+  p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$TMP/wrk.txt")")"
+  local peak_pss
+  read -r peak_gw peak_fpm peak_masters peak_pss <<<"$(awk '{ if ($2 > g) g = $2; if ($3 > f) f = $3; if ($4 > m) m = $4; if ($5 > p) p = $5 }
+    END { printf "%.1f %.1f %d %.1f\n", g / 1024, f / 1024, m, p / 1024 }' "$TMP/samples.txt")"
+
+  local leak_fd=$(( post_fd - pre_fd ))
+  local verdict=0 why=()
+  (( fails == 0 )) || { verdict=2; why+=("$fails failed requests"); }
+  (( post_m == 0 )) || { verdict=2; why+=("$post_m masters still running"); }
+  (( post_s == 0 )) || { verdict=2; why+=("$post_s sockets left"); }
+  (( leak_fd <= FD_SLACK )) || { verdict=2; why+=("gateway fds +$leak_fd"); }
+  [[ "${reqs:-0}" != 0 ]] || { verdict=2; why+=("no requests completed"); }
+
+  echo
+  echo "== machine"
+  echo "nproc:  $(nproc)"
+  echo "cpu:    $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+  echo "kernel: $(uname -r)"
+  echo "php:    $("$(find_php_fpm)" -v | head -n 1)"
+  echo "setup:  $TENANTS managed tenants, max_children $MAX_CHILDREN, idle_timeout_s $IDLE, pm = ondemand"
+  echo "load:   wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT, Host ~ Zipf(s=$ZIPF_S)"
+  echo
+  echo "== load"
+  printf '%-34s %s\n' "requests" "$reqs"
+  printf '%-34s %s (non-2xx %s, socket errors %s, bad bodies %s)\n' "failures" "$fails" "$non2xx" "$sock" "${bad:-?}"
+  [[ -z "$(grep 'Socket errors:' "$TMP/wrk.txt")" ]] \
+    || printf '%-34s %s\n' "  wrk:" "$(grep 'Socket errors:' "$TMP/wrk.txt" | sed 's/^ *//')"
+  printf '%-34s %s\n' "req/s" "$rps"
+  printf '%-34s %s / %s\n' "latency p50 / p99 (ms)" "$p50" "$p99"
+  printf '%-34s %s\n' "activations (pool starts)" "$acts"
+  printf '%-34s %s (at end of load: %s)\n' "peak concurrent masters" "$peak_masters" "${masters_end:-?}"
+  printf '%-34s %s MiB\n' "peak gateway RSS" "$peak_gw"
+  printf '%-34s %s MiB (summed PSS: %s MiB)\n' "peak php-fpm RSS (all pools)" "$peak_fpm" "$peak_pss"
+  echo
+  echo "== leaks (before load -> $(( IDLE + 5 )) s after it)"
+  printf '%-34s %s -> %s\n' "php-fpm masters" "$pre_m" "$post_m"
+  printf '%-34s %s -> %s\n' "pool sockets" "$pre_s" "$post_s"
+  printf '%-34s %s -> %s (%+d, allowed +%d)\n' "gateway open fds" "$pre_fd" "$post_fd" "$leak_fd" "$FD_SLACK"
+  printf '%-34s masters %s, sockets %s, gateway fds %s (%+d)\n' \
+    "(info) ${settle_t} s after the load" "$settle_m" "$settle_s" "$settle_fd" "$(( settle_fd - pre_fd ))"
+  printf '%-34s %s masters, %s sockets, %s fds\n' "leaked" "$(( post_m > 0 ? post_m : 0 ))" \
+    "$(( post_s > 0 ? post_s : 0 ))" "$(( leak_fd > FD_SLACK ? leak_fd : 0 ))"
+  echo
+  if (( verdict == 0 )); then echo "RESULT: PASS"; else echo "RESULT: FAIL (${why[*]})"; fi
+  return "$verdict"
+}
+
+main "$@"
