@@ -27,6 +27,9 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_TAG="cold-start"
+# shellcheck source=bench/lib.sh
+source "$REPO_ROOT/bench/lib.sh"
 ACTIVATIONS="${ACTIVATIONS:-30}"
 KEEP_TMP="${KEEP_TMP:-0}"
 TENANT=cold
@@ -40,18 +43,8 @@ STOPS_SEEN=0
 TMP=""
 PGIDS=()
 
-log() { printf '[cold-start] %s\n' "$*" >&2; }
-die() { printf '[cold-start] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- process management
-
-start_bg() {
-  local out="$1"
-  shift
-  setsid "$@" >"$out" 2>&1 </dev/null &
-  STARTED_PID=$!
-  PGIDS+=("$STARTED_PID")
-}
 
 stop_group() {
   local pgid="$1" state i
@@ -104,16 +97,6 @@ trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- prerequisites
 
-find_php_fpm() {
-  local candidate
-  if candidate="$(command -v php-fpm 2>/dev/null)"; then
-    echo "$candidate"
-    return 0
-  fi
-  candidate="$(printf '%s\n' /usr/sbin/php-fpm* | sort -V | tail -n 1)"
-  [[ -x "$candidate" ]] && echo "$candidate"
-}
-
 ensure_tools() {
   local missing=()
   [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
@@ -131,18 +114,6 @@ ensure_tools() {
   log "installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
-}
-
-free_ports() {
-  python3 - "$1" <<'PY'
-import socket, sys
-held = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    held.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in held))
-PY
 }
 
 prepare_gateway() {
@@ -348,8 +319,6 @@ if not v:
 def pct(p): return v[max(0, math.ceil(p / 100 * len(v)) - 1)]
 print("%.1f %.1f %.1f %.1f" % (pct(50), pct(99), v[0], v[-1]))'
 }
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "nan" }'; }
 
 # ---------------------------------------------------------------- main
 

@@ -36,6 +36,9 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_TAG="bench"
+# shellcheck source=bench/lib.sh
+source "$REPO_ROOT/bench/lib.sh"
 DURATION="${DURATION:-10}"
 # The targets are measured in turn, ROUNDS times, and each figure is the median of its rounds: on a
 # shared machine whose speed drifts, interleaving keeps the ratios honest.
@@ -58,20 +61,8 @@ PGIDS=()          # process groups started here (each via setsid), stopped by cl
 NGINX_PGID=""
 declare -A RPS P99 ERRS
 
-log() { printf '[bench] %s\n' "$*" >&2; }
-die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- process management
-
-# Starts "$@" in its own session (so its process group id is its pid) with stdout+stderr going to
-# the file $1. Sets STARTED_PID.
-start_bg() {
-  local out="$1"
-  shift
-  setsid "$@" >"$out" 2>&1 </dev/null &
-  STARTED_PID=$!
-  PGIDS+=("$STARTED_PID")
-}
 
 # Stops the process group $1: SIGTERM, up to 10 s for the leader to exit, then SIGKILL for
 # whatever is left of the group (workers that outlived their master).
@@ -85,16 +76,6 @@ stop_group() {
   done
   kill -KILL -- "-$pgid" 2>/dev/null || true
   wait "$pgid" 2>/dev/null || true
-}
-
-# Stops the process group $1 and drops it from the groups cleanup stops.
-stop_and_forget() {
-  local gone="$1" kept=() pgid
-  stop_group "$gone"
-  for pgid in "${PGIDS[@]}"; do
-    [[ "$pgid" == "$gone" ]] || kept+=("$pgid")
-  done
-  PGIDS=("${kept[@]+"${kept[@]}"}")
 }
 
 cleanup() {
@@ -120,22 +101,13 @@ trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- prerequisites
 
-find_php_fpm() {
-  local candidate
-  if candidate="$(command -v php-fpm 2>/dev/null)"; then
-    echo "$candidate"
-    return 0
-  fi
-  candidate="$(printf '%s\n' /usr/sbin/php-fpm* | sort -V | tail -n 1)"
-  [[ -x "$candidate" ]] && echo "$candidate"
-}
-
 ensure_tools() {
   local missing=()
   [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
   command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
   command -v wrk >/dev/null 2>&1 || missing+=(wrk)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
   (( ${#missing[@]} == 0 )) && return 0
   if [[ "$(id -u)" -ne 0 ]]; then
@@ -146,33 +118,6 @@ ensure_tools() {
   log "installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
-}
-
-# Prints N free TCP ports on 127.0.0.1, space separated, all distinct.
-free_ports() {
-  local n="$1"
-  if command -v python3 >/dev/null 2>&1; then
-    python3 - "$n" <<'PY'
-import socket, sys
-held = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    held.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in held))
-PY
-    return 0
-  fi
-  # fallback: random ports of the ephemeral range that nothing uses according to ss
-  local low high used picked=() port
-  read -r low high </proc/sys/net/ipv4/ip_local_port_range
-  used=" $(ss -Htan | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u | tr '\n' ' ') "
-  while (( ${#picked[@]} < n )); do
-    port=$(( low + (RANDOM * 32768 + RANDOM) % (high - low + 1) ))
-    [[ "$used" == *" $port "* || " ${picked[*]} " == *" $port "* ]] && continue
-    picked+=("$port")
-  done
-  echo "${picked[*]}"
 }
 
 # Polls until curl gets HTTP 200 from $1 (with Host: bench.test), at most $2 seconds, while the
@@ -468,8 +413,6 @@ choose_nginx_workers() {
   NGINX_CHOICE="worker_processes $best (probe, tuned hello.php 5 s: ${probe[0]}, ${probe[1]};"
   NGINX_CHOICE+=" the faster nginx is the fairer baseline)"
 }
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "nan" }'; }
 
 report() {
   local target script verdict=0

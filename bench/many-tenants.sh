@@ -31,6 +31,9 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BENCH_TAG="many-tenants"
+# shellcheck source=bench/lib.sh
+source "$REPO_ROOT/bench/lib.sh"
 TENANTS="${TENANTS:-200}"
 IDLE="${IDLE:-2}"
 DURATION="${DURATION:-120}"
@@ -48,18 +51,8 @@ FD_SLACK=10
 TMP=""
 PGIDS=()
 
-log() { printf '[many-tenants] %s\n' "$*" >&2; }
-die() { printf '[many-tenants] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- process management
-
-start_bg() {
-  local out="$1"
-  shift
-  setsid "$@" >"$out" 2>&1 </dev/null &
-  STARTED_PID=$!
-  PGIDS+=("$STARTED_PID")
-}
 
 stop_group() {
   local pgid="$1" state i
@@ -71,15 +64,6 @@ stop_group() {
   done
   kill -KILL -- "-$pgid" 2>/dev/null || true
   wait "$pgid" 2>/dev/null || true
-}
-
-stop_and_forget() {
-  local gone="$1" kept=() pgid
-  stop_group "$gone"
-  for pgid in "${PGIDS[@]}"; do
-    [[ "$pgid" == "$gone" ]] || kept+=("$pgid")
-  done
-  PGIDS=("${kept[@]+"${kept[@]}"}")
 }
 
 # pids of php-fpm masters running a config under this run's run dir
@@ -121,16 +105,6 @@ trap 'exit 143' TERM
 
 # ---------------------------------------------------------------- prerequisites
 
-find_php_fpm() {
-  local candidate
-  if candidate="$(command -v php-fpm 2>/dev/null)"; then
-    echo "$candidate"
-    return 0
-  fi
-  candidate="$(printf '%s\n' /usr/sbin/php-fpm* | sort -V | tail -n 1)"
-  [[ -x "$candidate" ]] && echo "$candidate"
-}
-
 ensure_tools() {
   local missing=()
   [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
@@ -148,18 +122,6 @@ ensure_tools() {
   log "installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
-}
-
-free_ports() {
-  python3 - "$1" <<'PY'
-import socket, sys
-held = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    held.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in held))
-PY
 }
 
 prepare_gateway() {

@@ -1,0 +1,51 @@
+# shellcheck shell=bash
+# Helpers shared by the bench/ scripts. Source it after setting BENCH_TAG (the log prefix) and
+# declaring PGIDS=() (process groups to stop on exit).
+
+log() { printf '[%s] %s\n' "$BENCH_TAG" "$*" >&2; }
+die() { printf '[%s] ERROR: %s\n' "$BENCH_TAG" "$*" >&2; exit 1; }
+
+# Runs "$@" in its own process group with output to $1; sets STARTED_PID.
+start_bg() {
+  local out="$1"
+  shift
+  setsid "$@" >"$out" 2>&1 </dev/null &
+  STARTED_PID=$!
+  PGIDS+=("$STARTED_PID")
+}
+
+# Stops process group $1 and forgets it.
+stop_and_forget() {
+  local pgid="$1" kept=() p
+  stop_group "$pgid"
+  for p in "${PGIDS[@]+"${PGIDS[@]}"}"; do
+    [[ "$p" == "$pgid" ]] || kept+=("$p")
+  done
+  PGIDS=("${kept[@]+"${kept[@]}"}")
+}
+
+# php-fpm on the PATH, else the newest /usr/sbin/php-fpm*.
+find_php_fpm() {
+  local candidate
+  if candidate="$(command -v php-fpm 2>/dev/null)"; then
+    echo "$candidate"
+    return 0
+  fi
+  candidate="$(printf '%s\n' /usr/sbin/php-fpm* | sort -V | tail -n 1)"
+  [[ -x "$candidate" ]] && echo "$candidate"
+}
+
+# $1 free TCP ports on 127.0.0.1, held open together while picked so that they differ.
+free_ports() {
+  python3 - "$1" <<'PY'
+import socket, sys
+held = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    held.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in held))
+PY
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "nan" }'; }
