@@ -67,46 +67,48 @@ public final class FastCgiProxy {
       refuseBody(request, 413);
       return;
     }
-    target(site).onComplete(ar -> {
+    if (site.backendLease() != null) {
+      proceed(request, site, script, host, site.backendLease(), declared);
+      return;
+    }
+    if (pools == null) {
+      fail(request, site, new GatewayException(503, "tenant has no backend and php-fpm is not installed"));
+      return;
+    }
+    pools.acquire(site.poolSpec()).onComplete(ar -> {
       if (ar.failed()) {
         fail(request, site, ar.cause());
         return;
       }
       PoolLease lease = ar.result();
-      HttpServerResponse response = request.response();
-      response.endHandler(v -> lease.release());
-      if (response.closed()) {
-        lease.release();
-        return;
-      }
-      boolean chunked = contentLength == null && request.headers().contains("Transfer-Encoding");
-      if (chunked) {
-        BoundedBody.collect(request, Math.min(maxBody, maxChunkedBody)).onComplete(body -> {
-          if (body.failed()) {
-            lease.release();
-            refuseBody(request, 413);
-          } else {
-            send(request, site, lease, buildRequest(request, site, script, host, body.result()));
-          }
-        });
-        return;
-      }
-      FcgiRequest fcgiRequest = buildRequest(request, site, script, host, null);
-      if (declared > 0) {
-        fcgiRequest.body(request);
-      }
-      send(request, site, lease, fcgiRequest);
+      request.response().endHandler(v -> lease.release());
+      proceed(request, site, script, host, lease, declared);
     });
   }
 
-  private Future<PoolLease> target(TenantSite site) {
-    if (site.endpoint() != null) {
-      return Future.succeededFuture(PoolLease.unmanaged(site.endpoint()));
+  private void proceed(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
+                       PoolLease lease, long declared) {
+    if (request.response().closed()) {
+      lease.release();
+      return;
     }
-    if (pools == null) {
-      return Future.failedFuture(new GatewayException(503, "tenant has no backend and php-fpm is not installed"));
+    if (declared < 0 && request.headers().contains("Transfer-Encoding")) {
+      long limit = Math.min(site.tenant().limits().maxBodyMb() * MB, maxChunkedBody);
+      BoundedBody.collect(request, limit).onComplete(body -> {
+        if (body.failed()) {
+          lease.release();
+          refuseBody(request, 413);
+        } else {
+          send(request, site, lease, buildRequest(request, site, script, host, body.result()));
+        }
+      });
+      return;
     }
-    return pools.acquire(site.poolSpec());
+    FcgiRequest fcgiRequest = buildRequest(request, site, script, host, null);
+    if (declared > 0) {
+      fcgiRequest.body(request);
+    }
+    send(request, site, lease, fcgiRequest);
   }
 
   private FcgiRequest buildRequest(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,

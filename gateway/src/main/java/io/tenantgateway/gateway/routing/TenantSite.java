@@ -2,6 +2,7 @@ package io.tenantgateway.gateway.routing;
 
 import io.tenantgateway.fcgi.FcgiEndpoint;
 import io.tenantgateway.gateway.registry.Tenant;
+import io.tenantgateway.provisioner.PoolLease;
 import io.tenantgateway.provisioner.PoolLimits;
 import io.tenantgateway.provisioner.PoolSpec;
 
@@ -20,6 +21,7 @@ public final class TenantSite {
   private final FcgiEndpoint endpoint;
   private final String serverName;
   private final PoolSpec poolSpec;
+  private final PoolLease backendLease;
 
   /**
    * @param tenant the validated tenant
@@ -29,6 +31,7 @@ public final class TenantSite {
     this.docroot = Path.of(tenant.docroot());
     this.realDocroot = realPathOrSelf(docroot);
     this.endpoint = tenant.backend() == null ? null : FcgiEndpoint.parse(tenant.backend(), tenant.php().maxChildren());
+    this.backendLease = endpoint == null ? null : PoolLease.unmanaged(endpoint);
     this.poolSpec = new PoolSpec(tenant.id(), docroot, tenant.php().maxChildren(), tenant.php().idleTimeoutSeconds(),
       tenant.php().requestTimeoutSeconds(), tenant.php().ini(), tenant.php().env(),
       new PoolLimits(tenant.limits().memoryMb(), tenant.limits().cpuPercent(), tenant.limits().pids()));
@@ -61,6 +64,11 @@ public final class TenantSite {
   /** @return the docroot with symlinks resolved; nothing outside it is served or executed */
   public Path realDocroot() {
     return realDocroot;
+  }
+
+  /** @return the lease of every request to the unmanaged backend, or null for a managed pool */
+  public PoolLease backendLease() {
+    return backendLease;
   }
 
   /** @return the managed pool's spec (used when {@link #endpoint()} is null) */
