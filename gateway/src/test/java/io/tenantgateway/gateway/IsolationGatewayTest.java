@@ -36,7 +36,8 @@ class IsolationGatewayTest {
     Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path hungry = site("hungry", Map.of(
       "eat.php", "<?php $a = []; for ($i = 0; $i < 400; $i++) { $a[] = str_repeat('x', 1 << 20); } echo 'ate';",
-      "ok.php", "<?php echo 'ok';"));
+      "ok.php", "<?php echo 'ok';",
+      "sleep.php", "<?php file_put_contents(sys_get_temp_dir() . '/sleeping', '1'); sleep(10); echo 'late';"));
     Path forks = site("forks", Map.of("fork.php", "<?php $n = 0; $p = [];\n"
       + "for ($i = 0; $i < 60; $i++) { $h = @proc_open('sleep 5', [], $pipes); if ($h === false) break; $p[] = $h; $n++; }\n"
       + "foreach ($p as $h) { proc_terminate($h, 9); proc_close($h); }\necho $n;"));
@@ -75,6 +76,36 @@ class IsolationGatewayTest {
     assertEquals(502, eaten.status(), "the worker is OOM-killed by the cgroup, not allowed 400 MB: " + eaten.text());
     assertEquals("other ok", RawHttp.get(port, "other.test", "/ok.php").text());
     assertEquals("ok", RawHttp.get(port, "hungry.test", "/ok.php").text(), "the tenant serves again");
+  }
+
+  @Test
+  void killingAPoolMidTrafficFailsOnlyItsInFlightRequestsAndItRestarts() throws Exception {
+    assertEquals("other ok", RawHttp.get(port, "other.test", "/ok.php").text());
+    assertEquals("ok", RawHttp.get(port, "hungry.test", "/ok.php").text());
+    long master = gateway.pools().statuses().stream().filter(s -> s.tenant().equals("hungry")).findFirst()
+      .orElseThrow().pid();
+    java.util.concurrent.CompletableFuture<RawHttp.Response> inFlight = java.util.concurrent.CompletableFuture
+      .supplyAsync(() -> {
+        try {
+          return RawHttp.get(port, "hungry.test", "/sleep.php");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+    Path marker = work.resolve("run/pools/hungry/tmp/sleeping");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!Files.exists(marker)) {
+      assertTrue(System.nanoTime() < deadline, "the slow request started");
+      Thread.sleep(10);
+    }
+    new ProcessBuilder("kill", "-9", Long.toString(master)).start().waitFor();
+    assertEquals(502, inFlight.get(20, TimeUnit.SECONDS).status(), "the in-flight request fails, it does not hang");
+    assertEquals("other ok", RawHttp.get(port, "other.test", "/ok.php").text(), "other tenants never notice");
+    RawHttp.Response again = RawHttp.get(port, "hungry.test", "/ok.php");
+    assertEquals("ok", again.text(), "the next request restarts the pool");
+    long restarted = gateway.pools().statuses().stream().filter(s -> s.tenant().equals("hungry")).findFirst()
+      .orElseThrow().pid();
+    assertTrue(restarted > 0 && restarted != master);
   }
 
   @Test
