@@ -45,7 +45,7 @@ public final class ErrorPage {
     response.setStatusCode(status)
       .putHeader("Content-Type", "text/html; charset=utf-8")
       .putHeader("Cache-Control", "no-store");
-    if (status == 503) {
+    if (status == 503 && !response.headers().contains("Retry-After")) {
       response.putHeader("Retry-After", Integer.toString(RETRY_AFTER_SECONDS));
     }
     return response.end(body);

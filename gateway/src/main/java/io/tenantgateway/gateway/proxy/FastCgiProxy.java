@@ -7,6 +7,7 @@ import io.tenantgateway.gateway.routing.Mapping;
 import io.tenantgateway.gateway.routing.TenantSite;
 import io.tenantgateway.provisioner.PoolLease;
 import io.tenantgateway.provisioner.PoolManager;
+import io.tenantgateway.provisioner.PoolUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -192,6 +193,10 @@ public final class FastCgiProxy {
     request.resume();
     if (!request.response().headWritten()) {
       request.response().headers().clear();
+      if (failure instanceof PoolUnavailableException) {
+        request.response().putHeader("Retry-After",
+          Long.toString(((PoolUnavailableException) failure).retryAfterSeconds()));
+      }
     }
     ErrorPage.send(request.response(), status);
   }
