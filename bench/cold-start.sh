@@ -393,7 +393,7 @@ main() {
   echo "cpu:    $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
   echo "kernel: $(uname -r)"
   echo "php:    $("$PHP_FPM" -v | head -n 1)"
-  echo "setup:  tenant $TENANT, pm = ondemand, max_children $MAX_CHILDREN, idle_timeout_s $IDLE_S;"
+  echo "setup:  tenant $TENANT, pm = static (conf/php-fpm-pool.conf), max_children $MAX_CHILDREN, idle_timeout_s $IDLE_S;"
   echo "        bare php-fpm as $BARE_AS with the gateway's rendered config (own socket/pid/logs)"
   echo "        $ACTIVATIONS activations per side, interleaved; warm-up (not counted):"
   echo "        gateway ${warm_gw} ms, bare ${warm_bare} ms"

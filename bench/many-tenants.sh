@@ -378,7 +378,7 @@ main() {
   echo "cpu:    $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
   echo "kernel: $(uname -r)"
   echo "php:    $("$(find_php_fpm)" -v | head -n 1)"
-  echo "setup:  $TENANTS managed tenants, max_children $MAX_CHILDREN, idle_timeout_s $IDLE, pm = ondemand"
+  echo "setup:  $TENANTS managed tenants, max_children $MAX_CHILDREN, idle_timeout_s $IDLE, pm = static (conf/php-fpm-pool.conf)"
   echo "load:   wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT, Host ~ Zipf(s=$ZIPF_S)"
   echo
   echo "== load"
