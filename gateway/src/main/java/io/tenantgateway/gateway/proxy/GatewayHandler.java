@@ -2,6 +2,7 @@ package io.tenantgateway.gateway.proxy;
 
 import io.tenantgateway.gateway.routing.HostRouter;
 import io.tenantgateway.gateway.routing.Mapping;
+import io.tenantgateway.gateway.routing.PercentEncoding;
 import io.tenantgateway.gateway.routing.RequestMapper;
 import io.tenantgateway.gateway.routing.TenantSite;
 import io.vertx.core.Handler;
@@ -62,7 +63,7 @@ public final class GatewayHandler implements Handler<HttpServerRequest> {
       }
     } else if (mapping instanceof Mapping.Redirect) {
       String query = request.query();
-      redirect(request, ((Mapping.Redirect) mapping).location() + (query == null ? "" : "?" + query));
+      redirect(request, ((Mapping.Redirect) mapping).location() + (query == null ? "" : "?" + encodeQuery(query)));
     } else {
       answer(request, ((Mapping.Refused) mapping).status());
     }
@@ -71,23 +72,12 @@ public final class GatewayHandler implements Handler<HttpServerRequest> {
   private static void redirect(HttpServerRequest request, String location) {
     request.resume();
     HttpServerResponse response = request.response();
-    response.setStatusCode(301).putHeader("Location", encodeLocation(location)).end();
+    response.setStatusCode(301).putHeader("Location", location).end();
   }
 
-  private static String encodeLocation(String location) {
-    StringBuilder out = new StringBuilder(location.length());
-    // the path is already percent-encoded; the query is raw request bytes, one char per byte
-    byte[] bytes = location.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-    for (byte b : bytes) {
-      int c = b & 0xFF;
-      if (c > 0x20 && c < 0x7F && c != '"' && c != '<' && c != '>' && c != '`') {
-        out.append((char) c);
-      } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-          .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
-      }
-    }
-    return out.toString();
+  private static String encodeQuery(String rawQuery) {
+    return PercentEncoding.encode(rawQuery.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1),
+      c -> c > 0x20 && c < 0x7F && c != '"' && c != '<' && c != '>' && c != '`');
   }
 
   private static void answer(HttpServerRequest request, int status) {

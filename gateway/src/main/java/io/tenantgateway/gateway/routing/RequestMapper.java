@@ -251,17 +251,8 @@ public final class RequestMapper {
    *     {@code :}, {@code @} and {@code /} as they are
    */
   static String encodePath(String path) {
-    StringBuilder out = new StringBuilder(path.length() + 16);
-    for (byte b : path.getBytes(StandardCharsets.UTF_8)) {
-      int c = b & 0xFF;
-      if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || PATH_SAFE.indexOf(c) >= 0) {
-        out.append((char) c);
-      } else {
-        out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-          .append(Character.toUpperCase(Character.forDigit(c & 0xF, 16)));
-      }
-    }
-    return out.toString();
+    return PercentEncoding.encode(path.getBytes(StandardCharsets.UTF_8),
+      c -> c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || PATH_SAFE.indexOf(c) >= 0);
   }
 
   private static String utf8(byte[] bytes) {
