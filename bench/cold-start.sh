@@ -68,27 +68,13 @@ tmp_pids() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  local pgid pids
+  local pgid
   for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
     stop_group "$pgid"
   done
   # php-fpm masters that outlived their starter (by pid; only those running our temp-dir configs)
-  pids="$(tmp_pids)"
-  if [[ -n "$pids" ]]; then
-    # shellcheck disable=SC2086
-    kill -QUIT $pids 2>/dev/null || true
-    sleep 1
-    pids="$(tmp_pids)"
-    # shellcheck disable=SC2086
-    [[ -z "$pids" ]] || kill -KILL $pids 2>/dev/null || true
-  fi
-  if [[ -n "$TMP" && -d "$TMP" ]]; then
-    if [[ "$KEEP_TMP" == 1 || ! " 0 2 130 143 " == *" $rc "* ]]; then
-      log "kept $TMP (configs, logs, raw timings)"
-    else
-      rm -rf "$TMP"
-    fi
-  fi
+  stop_pids_of tmp_pids 1
+  remove_tmp_unless_kept "$rc" "configs, logs, raw timings"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -105,15 +91,7 @@ ensure_tools() {
   command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
   command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
   command -v pgrep >/dev/null 2>&1 || missing+=(procps)
-  (( ${#missing[@]} == 0 )) && return 0
-  if [[ "$(id -u)" -ne 0 ]]; then
-    printf '[cold-start] missing: %s. Install them with:\n  sudo apt-get install -y %s\n' \
-      "${missing[*]}" "${missing[*]}" >&2
-    exit 1
-  fi
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  install_missing "${missing[@]+"${missing[@]}"}"
 }
 
 prepare_gateway() {

@@ -85,14 +85,7 @@ cleanup() {
   for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
     stop_group "$pgid"
   done
-  if [[ -n "$TMP" && -d "$TMP" ]]; then
-    # kept when asked, or when the setup failed (not after a verdict or an interrupt)
-    if [[ "$KEEP_TMP" == 1 || ! " 0 2 130 143 " == *" $rc "* ]]; then
-      log "kept $TMP (configs, logs, wrk output)"
-    else
-      rm -rf "$TMP"
-    fi
-  fi
+  remove_tmp_unless_kept "$rc" "configs, logs, wrk output"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -109,15 +102,7 @@ ensure_tools() {
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
-  (( ${#missing[@]} == 0 )) && return 0
-  if [[ "$(id -u)" -ne 0 ]]; then
-    printf '[bench] missing: %s. Install them with:\n  sudo apt-get install -y %s\n' \
-      "${missing[*]}" "${missing[*]}" >&2
-    exit 1
-  fi
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  install_missing "${missing[@]+"${missing[@]}"}"
 }
 
 # Polls until curl gets HTTP 200 from $1 (with Host: bench.test), at most $2 seconds, while the

@@ -49,3 +49,40 @@ PY
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "nan" }'; }
+
+# Installs the Debian packages named as arguments (as root), or stops with the command to run.
+install_missing() {
+  (( $# == 0 )) && return 0
+  if [[ "$(id -u)" -ne 0 ]]; then
+    printf '[%s] missing: %s. Install them with:\n  sudo apt-get install -y %s\n' "$BENCH_TAG" "$*" "$*" >&2
+    exit 1
+  fi
+  log "installing $*"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
+}
+
+# Removes $TMP unless KEEP_TMP=1 or the run failed in its setup (exit status $1 other than
+# 0 PASS, 2 FAIL, 130/143 interrupted); $2 says what the kept dir holds.
+remove_tmp_unless_kept() {
+  local rc="$1" what="$2"
+  [[ -n "$TMP" && -d "$TMP" ]] || return 0
+  if [[ "$KEEP_TMP" == 1 || ! " 0 2 130 143 " == *" $rc "* ]]; then
+    log "kept $TMP ($what)"
+  else
+    rm -rf "$TMP"
+  fi
+}
+
+# Sends SIGQUIT to the pids printed by command $1, waits $2 s, then SIGKILLs what is left.
+stop_pids_of() {
+  local list="$1" wait_s="$2" pids
+  pids="$($list)"
+  [[ -n "$pids" ]] || return 0
+  # shellcheck disable=SC2086
+  kill -QUIT $pids 2>/dev/null || true
+  sleep "$wait_s"
+  pids="$($list)"
+  # shellcheck disable=SC2086
+  [[ -z "$pids" ]] || kill -KILL $pids 2>/dev/null || true
+}

@@ -75,28 +75,13 @@ master_pids() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  local pgid pids
+  local pgid
   for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
     stop_group "$pgid"
   done
   # masters that outlived the gateway (by pid; only those running this run's configs)
-  pids="$(master_pids)"
-  if [[ -n "$pids" ]]; then
-    log "stopping $(wc -w <<<"$pids") leftover php-fpm masters"
-    # shellcheck disable=SC2086
-    kill -QUIT $pids 2>/dev/null || true
-    sleep 2
-    pids="$(master_pids)"
-    # shellcheck disable=SC2086
-    [[ -z "$pids" ]] || kill -KILL $pids 2>/dev/null || true
-  fi
-  if [[ -n "$TMP" && -d "$TMP" ]]; then
-    if [[ "$KEEP_TMP" == 1 || ! " 0 2 130 143 " == *" $rc "* ]]; then
-      log "kept $TMP (configs, logs, samples, wrk output)"
-    else
-      rm -rf "$TMP"
-    fi
-  fi
+  stop_pids_of master_pids 2
+  remove_tmp_unless_kept "$rc" "configs, logs, samples, wrk output"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -113,15 +98,7 @@ ensure_tools() {
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
   command -v pgrep >/dev/null 2>&1 || missing+=(procps)
-  (( ${#missing[@]} == 0 )) && return 0
-  if [[ "$(id -u)" -ne 0 ]]; then
-    printf '[many-tenants] missing: %s. Install them with:\n  sudo apt-get install -y %s\n' \
-      "${missing[*]}" "${missing[*]}" >&2
-    exit 1
-  fi
-  log "installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
+  install_missing "${missing[@]+"${missing[@]}"}"
 }
 
 prepare_gateway() {
