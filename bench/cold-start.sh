@@ -27,6 +27,7 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STOP_GROUP_TENTHS=150
 BENCH_TAG="cold-start"
 # shellcheck source=bench/lib.sh
 source "$REPO_ROOT/bench/lib.sh"
@@ -46,17 +47,6 @@ PGIDS=()
 
 # ---------------------------------------------------------------- process management
 
-stop_group() {
-  local pgid="$1" state i
-  kill -TERM -- "-$pgid" 2>/dev/null || true
-  for (( i = 0; i < 150; i++ )); do
-    state="$(ps -o stat= -p "$pgid" 2>/dev/null || true)"
-    [[ -z "$state" || "$state" == Z* ]] && break
-    sleep 0.1
-  done
-  kill -KILL -- "-$pgid" 2>/dev/null || true
-  wait "$pgid" 2>/dev/null || true
-}
 
 # pids of the processes whose command line names a path under the temp dir (php-fpm masters and
 # workers of the gateway's pool and of the bare copy)

@@ -36,6 +36,7 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STOP_GROUP_TENTHS=100
 BENCH_TAG="bench"
 # shellcheck source=bench/lib.sh
 source "$REPO_ROOT/bench/lib.sh"
@@ -66,17 +67,6 @@ declare -A RPS P99 ERRS
 
 # Stops the process group $1: SIGTERM, up to 10 s for the leader to exit, then SIGKILL for
 # whatever is left of the group (workers that outlived their master).
-stop_group() {
-  local pgid="$1" state i
-  kill -TERM -- "-$pgid" 2>/dev/null || true
-  for (( i = 0; i < 100; i++ )); do
-    state="$(ps -o stat= -p "$pgid" 2>/dev/null || true)"
-    [[ -z "$state" || "$state" == Z* ]] && break
-    sleep 0.1
-  done
-  kill -KILL -- "-$pgid" 2>/dev/null || true
-  wait "$pgid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?

@@ -14,6 +14,20 @@ start_bg() {
   PGIDS+=("$STARTED_PID")
 }
 
+# Stops process group $1: SIGTERM, up to STOP_GROUP_TENTHS tenths of a second for it to exit,
+# then SIGKILL.
+stop_group() {
+  local pgid="$1" state i
+  kill -TERM -- "-$pgid" 2>/dev/null || true
+  for (( i = 0; i < ${STOP_GROUP_TENTHS:-150}; i++ )); do
+    state="$(ps -o stat= -p "$pgid" 2>/dev/null || true)"
+    [[ -z "$state" || "$state" == Z* ]] && break
+    sleep 0.1
+  done
+  kill -KILL -- "-$pgid" 2>/dev/null || true
+  wait "$pgid" 2>/dev/null || true
+}
+
 # Stops process group $1 and forgets it.
 stop_and_forget() {
   local pgid="$1" kept=() p

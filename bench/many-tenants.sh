@@ -31,6 +31,7 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STOP_GROUP_TENTHS=200
 BENCH_TAG="many-tenants"
 # shellcheck source=bench/lib.sh
 source "$REPO_ROOT/bench/lib.sh"
@@ -54,17 +55,6 @@ PGIDS=()
 
 # ---------------------------------------------------------------- process management
 
-stop_group() {
-  local pgid="$1" state i
-  kill -TERM -- "-$pgid" 2>/dev/null || true
-  for (( i = 0; i < 200; i++ )); do
-    state="$(ps -o stat= -p "$pgid" 2>/dev/null || true)"
-    [[ -z "$state" || "$state" == Z* ]] && break
-    sleep 0.1
-  done
-  kill -KILL -- "-$pgid" 2>/dev/null || true
-  wait "$pgid" 2>/dev/null || true
-}
 
 # pids of php-fpm masters running a config under this run's run dir
 master_pids() {
