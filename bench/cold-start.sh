@@ -76,27 +76,13 @@ trap 'exit 143' TERM
 ensure_tools() {
   local missing=()
   [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
-  command -v curl >/dev/null 2>&1 || missing+=(curl)
-  command -v python3 >/dev/null 2>&1 || missing+=(python3)
-  command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
-  command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
-  command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+  mapfile -t -O "${#missing[@]}" missing < <(missing_commands curl=curl python3=python3 setsid=util-linux setpriv=util-linux pgrep=procps)
   install_missing "${missing[@]+"${missing[@]}"}"
-}
-
-prepare_gateway() {
-  [[ -x "$REPO_ROOT/bin/gateway" ]] || die "$REPO_ROOT/bin/gateway not found"
-  if [[ ! -d "$REPO_ROOT/gateway/target/lib" ]]; then
-    command -v mvn >/dev/null 2>&1 || die "mvn not found: apt-get install -y maven"
-    log "building the gateway (mvn -B -q -DskipTests package)"
-    (cd "$REPO_ROOT" && mvn -B -q -DskipTests package)
-  fi
 }
 
 # ---------------------------------------------------------------- gateway
 
 start_gateway() {
-  mkdir -p "$TMP/run"
   cat >"$TMP/tenants.yaml" <<EOF
 tenants:
   - id: $TENANT
@@ -104,21 +90,7 @@ tenants:
     docroot: "$TMP/public"
     php: { max_children: $MAX_CHILDREN, idle_timeout_s: $IDLE_S }
 EOF
-  start_bg "$TMP/gateway.log" env -C "$REPO_ROOT" \
-    GATEWAY_HTTP_HOST=127.0.0.1 GATEWAY_HTTP_PORT="$PORT_HTTP" GATEWAY_ADMIN_PORT="$PORT_ADMIN" \
-    GATEWAY_REGISTRY=file GATEWAY_REGISTRY_FILE="$TMP/tenants.yaml" GATEWAY_RUN_DIR="$TMP/run" \
-    "$REPO_ROOT/bin/gateway"
-  GATEWAY_PID=$STARTED_PID
-  log "gateway starting (pid $GATEWAY_PID, port $PORT_HTTP, log $TMP/gateway.log)"
-  local deadline=$(( SECONDS + 60 ))
-  until grep -q 'gateway listening' "$TMP/gateway.log" 2>/dev/null; do
-    if ! kill -0 "$GATEWAY_PID" 2>/dev/null || (( SECONDS >= deadline )); then
-      cat "$TMP/gateway.log" >&2 || true
-      die "the gateway did not start"
-    fi
-    sleep 0.1
-  done
-  log "gateway listening"
+  start_gateway_bg "$PORT_HTTP" "$PORT_ADMIN"
 }
 
 pool_master_pids() { pgrep -f -- "$POOL_DIR/php-fpm.conf" 2>/dev/null || true; }

@@ -88,10 +88,7 @@ ensure_tools() {
   local missing=()
   [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
   command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || missing+=(nginx)
-  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-  command -v curl >/dev/null 2>&1 || missing+=(curl)
-  command -v python3 >/dev/null 2>&1 || missing+=(python3)
-  command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+  mapfile -t -O "${#missing[@]}" missing < <(missing_commands wrk=wrk curl=curl python3=python3 setsid=util-linux)
   install_missing "${missing[@]+"${missing[@]}"}"
 }
 
@@ -245,16 +242,6 @@ stop_nginx() {
 # ---------------------------------------------------------------- gateway
 
 # Checks for bin/gateway and builds the gateway when gateway/target/lib is missing.
-prepare_gateway() {
-  [[ -x "$REPO_ROOT/bin/gateway" ]] \
-    || die "$REPO_ROOT/bin/gateway not found (set BENCH_NGINX_ONLY=1 to benchmark nginx only)"
-  if [[ ! -d "$REPO_ROOT/gateway/target/lib" ]]; then
-    command -v mvn >/dev/null 2>&1 || die "mvn not found: apt-get install -y maven"
-    log "building the gateway (mvn -B -q -DskipTests package)"
-    (cd "$REPO_ROOT" && mvn -B -q -DskipTests package)
-  fi
-}
-
 start_gateway() {
   mkdir -p "$TMP/run"
   cat >"$TMP/tenants.yaml" <<EOF

@@ -100,3 +100,46 @@ stop_pids_of() {
   # shellcheck disable=SC2086
   [[ -z "$pids" ]] || kill -KILL $pids 2>/dev/null || true
 }
+
+# Starts bin/gateway in its own process group on the file registry $TMP/tenants.yaml with run dir
+# $TMP/run, output to $TMP/gateway.log, and waits until it listens (60 s at most; on failure shows
+# its log and dies). Sets GATEWAY_PID (the process group leader, which execs into the JVM).
+#   start_gateway_bg <http port> <admin port>
+start_gateway_bg() {
+  local http_port="$1" admin_port="$2"
+  mkdir -p "$TMP/run"
+  start_bg "$TMP/gateway.log" env -C "$REPO_ROOT" \
+    GATEWAY_HTTP_HOST=127.0.0.1 GATEWAY_HTTP_PORT="$http_port" GATEWAY_ADMIN_PORT="$admin_port" \
+    GATEWAY_REGISTRY=file GATEWAY_REGISTRY_FILE="$TMP/tenants.yaml" GATEWAY_RUN_DIR="$TMP/run" \
+    "$REPO_ROOT/bin/gateway"
+  GATEWAY_PID=$STARTED_PID
+  log "gateway starting (pid $GATEWAY_PID, port $http_port, log $TMP/gateway.log)"
+  local deadline=$(( SECONDS + 60 ))
+  until grep -q 'gateway listening' "$TMP/gateway.log" 2>/dev/null; do
+    if ! kill -0 "$GATEWAY_PID" 2>/dev/null || (( SECONDS >= deadline )); then
+      cat "$TMP/gateway.log" >&2 || true
+      die "the gateway did not start (a build older than conf/ or the sources? mvn -B -q -DskipTests package)"
+    fi
+    sleep 0.1
+  done
+  log "gateway listening"
+}
+
+# Prints the package of every command=package pair whose command is not on PATH.
+#   missing_commands curl=curl setsid=util-linux
+missing_commands() {
+  local pair
+  for pair in "$@"; do
+    command -v "${pair%%=*}" >/dev/null 2>&1 || printf '%s\n' "${pair#*=}"
+  done
+}
+
+# Builds the gateway (mvn -B -q -DskipTests package) unless gateway/target/lib is there.
+prepare_gateway() {
+  [[ -x "$REPO_ROOT/bin/gateway" ]] || die "$REPO_ROOT/bin/gateway not found"
+  if [[ ! -d "$REPO_ROOT/gateway/target/lib" ]]; then
+    command -v mvn >/dev/null 2>&1 || die "mvn not found: apt-get install -y maven"
+    log "building the gateway (mvn -B -q -DskipTests package)"
+    (cd "$REPO_ROOT" && mvn -B -q -DskipTests package)
+  fi
+}

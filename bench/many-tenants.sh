@@ -83,21 +83,8 @@ trap 'exit 143' TERM
 ensure_tools() {
   local missing=()
   [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
-  command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-  command -v curl >/dev/null 2>&1 || missing+=(curl)
-  command -v python3 >/dev/null 2>&1 || missing+=(python3)
-  command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
-  command -v pgrep >/dev/null 2>&1 || missing+=(procps)
+  mapfile -t -O "${#missing[@]}" missing < <(missing_commands wrk=wrk curl=curl python3=python3 setsid=util-linux pgrep=procps)
   install_missing "${missing[@]+"${missing[@]}"}"
-}
-
-prepare_gateway() {
-  [[ -x "$REPO_ROOT/bin/gateway" ]] || die "$REPO_ROOT/bin/gateway not found"
-  if [[ ! -d "$REPO_ROOT/gateway/target/lib" ]]; then
-    command -v mvn >/dev/null 2>&1 || die "mvn not found: apt-get install -y maven"
-    log "building the gateway (mvn -B -q -DskipTests package)"
-    (cd "$REPO_ROOT" && mvn -B -q -DskipTests package)
-  fi
 }
 
 # ---------------------------------------------------------------- gateway
@@ -116,19 +103,8 @@ write_tenants() {
 start_gateway() {
   mkdir -p "$TMP/run"
   write_tenants
-  start_bg "$TMP/gateway.log" env -C "$REPO_ROOT" \
-    GATEWAY_HTTP_HOST=127.0.0.1 GATEWAY_HTTP_PORT="$PORT_HTTP" GATEWAY_ADMIN_PORT="$PORT_ADMIN" \
-    GATEWAY_REGISTRY=file GATEWAY_REGISTRY_FILE="$TMP/tenants.yaml" GATEWAY_RUN_DIR="$TMP/run" \
-    "$REPO_ROOT/bin/gateway"
-  GATEWAY_PGID=$STARTED_PID
-  local deadline=$(( SECONDS + 60 ))
-  until grep -q 'gateway listening' "$TMP/gateway.log" 2>/dev/null; do
-    if ! kill -0 "$GATEWAY_PGID" 2>/dev/null || (( SECONDS >= deadline )); then
-      cat "$TMP/gateway.log" >&2 || true
-      die "the gateway did not start"
-    fi
-    sleep 0.1
-  done
+  start_gateway_bg "$PORT_HTTP" "$PORT_ADMIN"
+  GATEWAY_PGID=$GATEWAY_PID
   # setsid, env and bin/gateway exec in turn: the pid started is the JVM's; check it
   GATEWAY_PID="$GATEWAY_PGID"
   if [[ "$(cat "/proc/$GATEWAY_PID/comm" 2>/dev/null)" != java ]]; then

@@ -4,45 +4,69 @@ import io.tenantgateway.fcgi.FcgiClient;
 import io.tenantgateway.fcgi.FcgiClientOptions;
 import io.tenantgateway.gateway.config.GatewayConfig;
 import io.tenantgateway.gateway.proxy.FastCgiProxy;
-import io.tenantgateway.gateway.registry.FileTenantRegistry;
+import io.tenantgateway.gateway.admin.AdminServer;
+import io.tenantgateway.gateway.config.ConfigException;
+import io.tenantgateway.gateway.observe.AccessLog;
+import io.tenantgateway.gateway.observe.GatewayMetrics;
+import io.tenantgateway.gateway.observe.RequestObserver;
+import io.tenantgateway.gateway.registry.FileTenantStore;
+import io.tenantgateway.gateway.registry.MariaDbSettings;
+import io.tenantgateway.gateway.registry.MariaDbTenantStore;
 import io.tenantgateway.gateway.registry.TenantRegistry;
-import io.tenantgateway.gateway.routing.HostRouter;
+import io.tenantgateway.gateway.registry.TenantStore;
 import io.tenantgateway.provisioner.PoolManager;
 import io.tenantgateway.provisioner.ProvisionerOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A running gateway: Vert.x, the registry snapshot, the FastCGI client and the HTTP listeners.
+ * A running gateway: Vert.x, the registry, the managed pools, the FastCGI client, the HTTP listeners
+ * and the admin listener.
  */
 public final class Gateway {
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
 
+  /** Worker threads: registry I/O, pool starts, cgroup reads, scrapes. */
+  private static final int WORKER_THREADS = 64;
+
   private final GatewayConfig config;
   private final Vertx vertx;
   private final TenantRegistry registry;
-  private final AtomicReference<HostRouter> router = new AtomicReference<>();
   private final FcgiClient fcgiClient;
   private final PoolManager pools;
   private final int eventLoops;
+  private final GatewayMetrics metrics;
   private int httpPort;
+  private String httpDeployment;
+  private AdminServer admin;
+  private RequestObserver observer;
+  private volatile GatewayConfig current;
 
-  private Gateway(GatewayConfig config) {
+  private Gateway(GatewayConfig config, Vertx vertx, GatewayMetrics metrics, TenantRegistry registry,
+                  int eventLoops) {
     this.config = config;
-    this.registry = openRegistry(config);
-    this.router.set(new HostRouter(registry.tenants()));
-    this.eventLoops = config.integer("event_loops") == 0
-      ? Runtime.getRuntime().availableProcessors() : config.integer("event_loops");
-    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
+    this.metrics = metrics;
+    this.current = config;
+    this.vertx = vertx;
+    this.registry = registry;
+    this.eventLoops = eventLoops;
     this.pools = openPools(vertx, config);
+    if (pools != null) {
+      registry.onChange(new PoolReconciler(pools));
+      pools.onEvents(metrics.poolEvents());
+      metrics.watchPools(vertx, pools);
+    }
+    metrics.sampleLatencies(vertx);
+    registry.onChange((before, after) -> before.byId().keySet().stream()
+      .filter(id -> !after.byId().containsKey(id)).forEach(metrics::forget));
     this.fcgiClient = FcgiClient.create(vertx, new FcgiClientOptions()
       .setConnectTimeout(config.number("fastcgi.connect_timeout_ms"))
       .setReadIdleTimeout(config.number("fastcgi.read_timeout_ms"))
@@ -57,35 +81,83 @@ public final class Gateway {
 
   /**
    * Starts a gateway: reads the registry (an invalid one fails here) and binds the listeners.
+   * Blocking until the registry is read: call it from a main thread or a test, not an event loop.
    *
    * @param config the settings
    * @return the running gateway
    */
   public static Future<Gateway> start(GatewayConfig config) {
-    Gateway gateway = new Gateway(config);
-    FastCgiProxy proxy = new FastCgiProxy(gateway.fcgiClient, gateway.pools, config.number("http.max_chunked_body_mb"));
+    int loops = config.integer("event_loops") == 0
+      ? Runtime.getRuntime().availableProcessors() : config.integer("event_loops");
+    GatewayMetrics metrics = new GatewayMetrics();
+    // pool starts hold a worker thread for their tens of milliseconds; with hundreds of tenants
+    // starting and stopping, the default 20 were all taken and starts queued
+    Vertx vertx = metrics.vertxBuilder(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true)
+      .setWorkerPoolSize(WORKER_THREADS)).build();
+    Gateway gateway;
+    try {
+      gateway = new Gateway(config, vertx, metrics, TenantRegistry.open(vertx, openStore(config),
+        config.number("registry.poll_ms")), loops);
+    } catch (RuntimeException e) {
+      vertx.close();
+      throw e;
+    }
+    return gateway.listen();
+  }
+
+  private Future<Gateway> listen() {
+    Gateway gateway = this;
+    FastCgiProxy proxy = new FastCgiProxy(vertx, gateway.fcgiClient, gateway.pools,
+      config.number("http.max_chunked_body_mb"), config.number("fastcgi.queue_timeout_ms"));
+    observer = new RequestObserver(metrics, AccessLog.open(config.string("access_log.format"),
+      config.string("access_log.file")));
     int loops = gateway.eventLoops;
     GatewayVerticle[] first = new GatewayVerticle[1];
+    java.util.concurrent.atomic.AtomicInteger instances = new java.util.concurrent.atomic.AtomicInteger();
     return gateway.vertx.deployVerticle(() -> {
-        GatewayVerticle verticle = new GatewayVerticle(config, gateway.router::get, proxy);
+        GatewayVerticle verticle = new GatewayVerticle(config, () -> registry.snapshot().router(), proxy, observer,
+          metrics, instances.getAndIncrement());
         if (first[0] == null) {
           first[0] = verticle;
         }
         return verticle;
       }, new DeploymentOptions().setInstances(loops))
-      .map(id -> {
+      .compose(id -> {
+        gateway.httpDeployment = id;
         gateway.httpPort = first[0].actualPort();
         LOG.info("gateway listening on {}:{} with {} event loops ({} transport), {} tenants",
           config.string("http.host"), gateway.httpPort, loops,
-          gateway.vertx.isNativeTransportEnabled() ? "epoll" : "NIO", gateway.registry.tenants().size());
+          gateway.vertx.isNativeTransportEnabled() ? "epoll" : "NIO", registry.snapshot().tenants().size());
+        return AdminServer.start(vertx, config, registry, pools, metrics);
+      })
+      .map(adminServer -> {
+        gateway.admin = adminServer;
         return gateway;
       })
-      .onFailure(e -> gateway.vertx.close());
+      .onFailure(e -> {
+        registry.close();
+        gateway.vertx.close();
+      });
   }
 
   /** @return the HTTP port bound */
   public int httpPort() {
     return httpPort;
+  }
+
+  /** @return the admin listener's port */
+  public int adminPort() {
+    return admin.port();
+  }
+
+  /** @return the metrics */
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  /** @return the tenants */
+  public TenantRegistry registry() {
+    return registry;
   }
 
   /** @return the Vert.x instance */
@@ -94,16 +166,69 @@ public final class Gateway {
   }
 
   /**
-   * Stops listening and closes every connection.
+   * Applies a re-read configuration (SIGHUP): the tenants are re-read at once, the admin token and
+   * the registry poll interval take effect; any other changed setting is named in the log as needing
+   * a restart. Requests in flight are not touched.
+   *
+   * @param next the configuration as it is now on disk and in the environment
+   * @return completes once the tenants are re-read, with the settings that changed but need a restart
+   */
+  public Future<java.util.List<String>> reload(GatewayConfig next) {
+    java.util.List<String> needRestart = new java.util.ArrayList<>();
+    for (io.tenantgateway.gateway.config.Setting setting : GatewayConfig.SETTINGS) {
+      String path = setting.path();
+      if (String.valueOf(current.value(path)).equals(String.valueOf(next.value(path)))) {
+        continue;
+      }
+      switch (path) {
+        case "admin.token" -> {
+          if (!admin.replaceToken(next.string(path))) {
+            needRestart.add(path);
+          }
+        }
+        case "registry.poll_ms" -> registry.pollEvery(next.number(path));
+        default -> needRestart.add(path);
+      }
+    }
+    current = next;
+    return registry.refresh().map(v -> {
+      if (needRestart.isEmpty()) {
+        LOG.info("reloaded: configuration applied, tenants re-read");
+      } else {
+        LOG.warn("reloaded: tenants re-read; changed settings that take effect only after a restart: {}",
+          needRestart);
+      }
+      return needRestart;
+    });
+  }
+
+  /**
+   * Stops gracefully: the HTTP listeners stop accepting and requests in flight get up to
+   * {@code http.drain_timeout_s} to finish; then the admin listener closes, every pool is stopped
+   * gracefully, and Vert.x closes.
    *
    * @return completes when stopped
    */
   public Future<Void> stop() {
-    Future<Void> pools = this.pools == null ? Future.succeededFuture() : this.pools.stopAll();
-    return pools.eventually(() -> {
-      fcgiClient.close();
-      return vertx.close();
-    });
+    Promise<Void> stopped = Promise.promise();
+    Future<Void> drained = httpDeployment == null ? Future.succeededFuture()
+      : vertx.undeploy(httpDeployment).recover(e -> {
+        LOG.warn("HTTP listeners not drained cleanly: {}", e.getMessage());
+        return Future.succeededFuture();
+      });
+    drained.onComplete(ar -> {
+      if (observer != null) {
+        observer.flush();
+      }
+    }).eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
+      .eventually(() -> pools == null ? Future.succeededFuture() : pools.stopAll())
+      .onComplete(ar -> {
+        registry.close();
+        fcgiClient.close();
+        // completed from Vert.x's closing thread, not from an event loop that is going away
+        vertx.close().onComplete(closed -> stopped.handle(ar.failed() ? ar : closed));
+      });
+    return stopped.future();
   }
 
   /** @return the pool manager, or null when php-fpm is not available */
@@ -117,13 +242,17 @@ public final class Gateway {
       config.number("provisioner.start_timeout_ms"), config.number("provisioner.stop_grace_ms"),
       config.integer("provisioner.max_waiters"), config.integer("provisioner.max_crashes"),
       ProvisionerOptions.DEFAULT_CRASH_WINDOW, ProvisionerOptions.DEFAULT_BACKOFF_BASE,
-      config.number("provisioner.failed_cooldown_ms"), config.integer("provisioner.max_active_pools"));
+      config.number("provisioner.failed_cooldown_ms"), config.integer("provisioner.max_active_pools"),
+      config.number("provisioner.uid_min"), config.number("provisioner.uid_max"));
+    if (options.uidMin() > options.uidMax()) {
+      throw new ConfigException("provisioner.uid_min (GATEWAY_POOL_UID_MIN) is above provisioner.uid_max");
+    }
     try {
       PoolManager manager = PoolManager.create(vertx, options);
       LOG.info("managed pools: {}", manager.isolation());
       return manager;
     } catch (java.io.UncheckedIOException e) {
-      throw new io.tenantgateway.gateway.config.ConfigException("provisioner.template (GATEWAY_POOL_TEMPLATE): "
+      throw new ConfigException("provisioner.template (GATEWAY_POOL_TEMPLATE): "
         + e.getMessage());
     } catch (IllegalStateException e) {
       LOG.warn("managed pools unavailable ({}); tenants without a backend answer 503", e.getMessage());
@@ -131,12 +260,15 @@ public final class Gateway {
     }
   }
 
-  private static TenantRegistry openRegistry(GatewayConfig config) {
+  private static TenantStore openStore(GatewayConfig config) {
     String type = config.string("registry.type");
-    if (!type.equals("file")) {
-      throw new io.tenantgateway.gateway.config.ConfigException(
-        "registry.type (GATEWAY_REGISTRY): '" + type + "' is not available yet; use file");
-    }
-    return new FileTenantRegistry(Path.of(config.string("registry.file")));
+    return switch (type) {
+      case "file" -> new FileTenantStore(Path.of(config.string("registry.file")));
+      case "mariadb" -> MariaDbTenantStore.open(new MariaDbSettings(config.string("registry.db_url"),
+        config.string("registry.db_user"), config.string("registry.db_password"),
+        config.integer("registry.db_pool_size"), config.number("registry.db_timeout_ms")));
+      default -> throw new ConfigException("registry.type (GATEWAY_REGISTRY): expected file or mariadb, got '"
+        + type + "'");
+    };
   }
 }

@@ -5,12 +5,12 @@ import io.tenantgateway.gateway.config.GatewayConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Starts the gateway from {@code conf/gateway.yaml} and {@code GATEWAY_*} variables; stops it on
- * SIGTERM or SIGINT. Exits with 2 on a configuration error, 1 on any other start failure.
+ * Starts the gateway from {@code conf/gateway.yaml} and {@code GATEWAY_*} variables. SIGHUP reloads
+ * the configuration and the tenants; SIGTERM or SIGINT drains requests in flight and stops every
+ * pool. Exits with 2 on a configuration error, 1 on any other start failure.
  */
 public final class Main {
 
@@ -25,8 +25,9 @@ public final class Main {
    */
   public static void main(String[] args) throws InterruptedException {
     Gateway gateway;
+    GatewayConfig config;
     try {
-      GatewayConfig config = GatewayConfig.load(System.getenv());
+      config = GatewayConfig.load(System.getenv());
       gateway = Gateway.start(config).await(60, TimeUnit.SECONDS);
     } catch (ConfigException e) {
       LOG.error("configuration error: {}", e.getMessage());
@@ -37,15 +38,24 @@ public final class Main {
       System.exit(1);
       return;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
+    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> reload(gateway));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping");
       try {
-        gateway.stop().await(30, TimeUnit.SECONDS);
+        gateway.stop().await(config.number("http.drain_timeout_s") * 1000
+          + config.number("provisioner.stop_grace_ms") + 10_000, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         LOG.warn("unclean stop: {}", e.getMessage());
       }
-      stopped.countDown();
     }, "gateway-shutdown"));
+  }
+
+  private static void reload(Gateway gateway) {
+    LOG.info("SIGHUP: reloading the configuration and the tenants");
+    try {
+      gateway.reload(GatewayConfig.load(System.getenv()));
+    } catch (ConfigException e) {
+      LOG.error("SIGHUP: configuration not reloaded, still running with the previous one: {}", e.getMessage());
+    }
   }
 }

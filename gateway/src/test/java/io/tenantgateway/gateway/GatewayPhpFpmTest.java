@@ -68,11 +68,14 @@ class GatewayPhpFpmTest {
     Files.writeString(tenants, "tenants:\n"
       + tenant("site", "site.test\", \"*.site.test", "front-controller", "unix:" + php.socket(), 2)
       + tenant("scripts", "scripts.test", "scripts", "unix:" + php.socket(), 60)
-      + tenant("down", "down.test", "front-controller", "unix:" + work.resolve("missing.sock"), 60));
+      + tenant("down", "down.test", "front-controller", "unix:" + work.resolve("missing.sock"), 60)
+      + tenant("capped", "capped.test", "front-controller", "unix:" + php.socket(), 60)
+        .replace("max_body_mb: 8", "max_body_mb: 8, max_concurrent: 1"));
     GatewayConfig config = GatewayConfig.load(Map.of(
       "GATEWAY_CONFIG", "../conf/gateway.yaml",
       "GATEWAY_HTTP_HOST", "127.0.0.1",
       "GATEWAY_HTTP_PORT", "0",
+      "GATEWAY_ADMIN_PORT", "0",
       "GATEWAY_REGISTRY_FILE", tenants.toString(),
       "GATEWAY_FCGI_READ_TIMEOUT_MS", "5000",
       "GATEWAY_POOL_TEMPLATE", "../conf/php-fpm-pool.conf",
@@ -99,6 +102,30 @@ class GatewayPhpFpmTest {
       + "    php: { max_children: 4, request_timeout_s: " + timeout + " }\n"
       + "    limits: { max_body_mb: 8 }\n"
       + "    backend: \"" + backend + "\"\n";
+  }
+
+  @Test
+  void aTenantOverItsConcurrencyCapQueuesThenIsRefusedWhileOthersServe() throws Exception {
+    java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(3);
+    try {
+      long start = System.nanoTime();
+      java.util.concurrent.Future<RawHttp.Response> first = clients.submit(
+        () -> RawHttp.get(port, "capped.test", "/slow.php?s=1"));
+      Thread.sleep(200);
+      java.util.concurrent.Future<RawHttp.Response> queued = clients.submit(
+        () -> RawHttp.get(port, "capped.test", "/slow.php?s=1"));
+      Thread.sleep(200);
+      RawHttp.Response refused = RawHttp.get(port, "capped.test", "/slow.php?s=1");
+      assertEquals(503, refused.status(), "one in flight and one waiting: the queue of 1 is full");
+      assertEquals(200, RawHttp.get(port, "site.test", "/status.php").status(), "other tenants are not held up");
+      assertEquals(200, first.get(10, TimeUnit.SECONDS).status());
+      assertEquals(200, queued.get(10, TimeUnit.SECONDS).status());
+      assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(1900),
+        "the waiting request ran after the first one, not beside it");
+      assertEquals(200, RawHttp.get(port, "capped.test", "/status.php").status(), "slots were given back");
+    } finally {
+      clients.shutdownNow();
+    }
   }
 
   @Test
@@ -133,7 +160,7 @@ class GatewayPhpFpmTest {
     JsonObject server = dump.getJsonObject("server");
     assertEquals("/dump.php", server.getString("SCRIPT_NAME"));
     assertEquals("/extra/path", server.getString("PATH_INFO"));
-    assertEquals("/dump.php/extra/path", server.getString("DOCUMENT_URI"));
+    assertEquals("/dump.php", server.getString("DOCUMENT_URI"), "as nginx after try_files $fastcgi_script_name");
     assertEquals(docroot.resolve("dump.php").toString(), server.getString("SCRIPT_FILENAME"));
     assertEquals(404, RawHttp.get(port, "scripts.test", "/nothing-here").status());
   }

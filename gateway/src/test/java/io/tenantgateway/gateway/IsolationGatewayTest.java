@@ -56,6 +56,7 @@ class IsolationGatewayTest {
       "GATEWAY_CONFIG", "../conf/gateway.yaml",
       "GATEWAY_HTTP_HOST", "127.0.0.1",
       "GATEWAY_HTTP_PORT", "0",
+      "GATEWAY_ADMIN_PORT", "0",
       "GATEWAY_REGISTRY_FILE", tenants.toString(),
       "GATEWAY_POOL_TEMPLATE", "../conf/php-fpm-pool.conf",
       "GATEWAY_RUN_DIR", work.resolve("run").toString()))).await(30, TimeUnit.SECONDS);
@@ -136,9 +137,9 @@ class IsolationGatewayTest {
       Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-r--r--"));
     }
     if (id.equals("other")) {
-      String user = io.tenantgateway.provisioner.impl.TenantIdentity.userName("other");
-      new ProcessBuilder("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group",
-        user).start().waitFor();
+      String user = io.tenantgateway.provisioner.impl.TenantIdentity.detect(
+        io.tenantgateway.provisioner.ProvisionerOptions.DEFAULT_UID_MIN,
+        io.tenantgateway.provisioner.ProvisionerOptions.DEFAULT_UID_MAX).userFor("other").name();
       new ProcessBuilder("chown", "-R", user + ":" + user, dir.getParent().toString()).start().waitFor();
       Files.setPosixFilePermissions(dir.getParent(), PosixFilePermissions.fromString("rwxr-x---"));
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-x---"));

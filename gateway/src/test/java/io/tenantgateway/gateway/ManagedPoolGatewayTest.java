@@ -53,6 +53,7 @@ class ManagedPoolGatewayTest {
       "GATEWAY_CONFIG", "../conf/gateway.yaml",
       "GATEWAY_HTTP_HOST", "127.0.0.1",
       "GATEWAY_HTTP_PORT", "0",
+      "GATEWAY_ADMIN_PORT", "0",
       "GATEWAY_REGISTRY_FILE", tenants.toString(),
       "GATEWAY_POOL_TEMPLATE", "../conf/php-fpm-pool.conf",
       "GATEWAY_RUN_DIR", work.resolve("run").toString()))).await(30, TimeUnit.SECONDS);

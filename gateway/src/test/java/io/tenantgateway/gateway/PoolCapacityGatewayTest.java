@@ -44,6 +44,7 @@ class PoolCapacityGatewayTest {
       "GATEWAY_CONFIG", "../conf/gateway.yaml",
       "GATEWAY_HTTP_HOST", "127.0.0.1",
       "GATEWAY_HTTP_PORT", "0",
+      "GATEWAY_ADMIN_PORT", "0",
       "GATEWAY_REGISTRY_FILE", work.resolve("tenants.yaml").toString(),
       "GATEWAY_POOL_TEMPLATE", "../conf/php-fpm-pool.conf",
       "GATEWAY_MAX_ACTIVE_POOLS", "2",

@@ -8,6 +8,7 @@ import io.tenantgateway.fcgi.FcgiRequest;
 import io.tenantgateway.provisioner.impl.Cgroups;
 import io.tenantgateway.provisioner.impl.PhpFpmLauncher;
 import io.tenantgateway.provisioner.impl.PoolConfigRenderer;
+import io.tenantgateway.provisioner.impl.PoolLogForwarder;
 import io.tenantgateway.provisioner.impl.PoolProcesses;
 import io.tenantgateway.provisioner.impl.Pools;
 import io.tenantgateway.provisioner.impl.TenantIdentity;
@@ -33,6 +34,9 @@ public final class PoolManager {
   /** Time between two readiness pings of a starting pool, ms. */
   static final long PING_RETRY_MS = 2;
 
+  /** Period of copying pool log files into the gateway's log, ms. */
+  public static final long LOG_FORWARD_PERIOD_MS = 1000;
+
   /** Period of the idle check, ms. */
   public static final long IDLE_CHECK_PERIOD_MS = 500;
 
@@ -40,14 +44,22 @@ public final class PoolManager {
   private final String isolation;
   private final FcgiClient probeClient;
   private final Pools pools;
+  private final Cgroups cgroups;
   private final long idleTimer;
+  private final long logTimer;
 
-  private PoolManager(Vertx vertx, String isolation, Pools pools, FcgiClient probeClient) {
+  private PoolManager(Vertx vertx, String isolation, Pools pools, Cgroups cgroups, FcgiClient probeClient) {
     this.vertx = vertx;
+    this.cgroups = cgroups;
     this.isolation = isolation;
     this.pools = pools;
     this.probeClient = probeClient;
     this.idleTimer = vertx.setPeriodic(IDLE_CHECK_PERIOD_MS, id -> pools.stopIdle(System.currentTimeMillis()));
+    PoolLogForwarder logs = new PoolLogForwarder();
+    this.logTimer = vertx.setPeriodic(LOG_FORWARD_PERIOD_MS, id -> vertx.executeBlocking(() -> {
+      pools.forwardLogs(logs);
+      return null;
+    }, true));
   }
 
   /**
@@ -68,7 +80,7 @@ public final class PoolManager {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the pool template " + options.template(), e);
     }
-    TenantIdentity identity = TenantIdentity.detect();
+    TenantIdentity identity = TenantIdentity.detect(options.uidMin(), options.uidMax());
     Cgroups cgroups = identity.perTenantUsers() ? Cgroups.detect(Path.of("/sys/fs/cgroup")) : Cgroups.none();
     PoolProcesses processes = new PoolProcesses(new PhpFpmLauncher(new PoolConfigRenderer(template),
       PhpFpmLauncher.findBinary(options.phpFpmBinary()), identity, cgroups));
@@ -76,7 +88,7 @@ public final class PoolManager {
     FcgiClient probeClient = FcgiClient.create(vertx, new FcgiClientOptions()
       .setConnectTimeout(1000).setReadIdleTimeout(options.startTimeout()).setPoolIdleTimeout(0));
     Pools pools = new Pools(vertx, options, processes, probe(vertx, probeClient, options));
-    return new PoolManager(vertx, identity.describe() + "; " + cgroups.describe(), pools, probeClient);
+    return new PoolManager(vertx, identity.describe() + "; " + cgroups.describe(), pools, cgroups, probeClient);
   }
 
   /**
@@ -96,6 +108,13 @@ public final class PoolManager {
   }
 
   /**
+   * @param listener told of every start (with its duration), failed start and crash
+   */
+  public void onEvents(PoolEvents listener) {
+    pools.onEvents(listener);
+  }
+
+  /**
    * @param tenantId a tenant
    * @return completes when its pool is stopped (at once when it has none)
    */
@@ -104,16 +123,81 @@ public final class PoolManager {
   }
 
   /**
+   * Starts a pool now, as a request would, and waits until it answers its ping.
+   *
+   * @param spec the tenant's pool as it should be
+   * @return completes when it is RUNNING; failed with {@link PoolUnavailableException}
+   */
+  public Future<Void> start(PoolSpec spec) {
+    return acquire(spec).map(lease -> {
+      lease.release();
+      return null;
+    });
+  }
+
+  /**
+   * Stops a pool gracefully and starts it again; also clears a FAILED state (operator action).
+   *
+   * @param spec the tenant's pool as it should be
+   * @return completes when it is RUNNING again
+   */
+  public Future<Void> restart(PoolSpec spec) {
+    return stop(spec.id()).compose(v -> start(spec));
+  }
+
+  /**
+   * Applies a changed spec to a pool that is running: it restarts gracefully with the new settings.
+   * A pool that is not running is left alone; its next start uses the new spec.
+   *
+   * @param spec the tenant's pool as it should be
+   * @return completes when done
+   */
+  public Future<Void> apply(PoolSpec spec) {
+    PoolStatus status = pools.status(spec.id());
+    if (status == null || (status.state() != PoolState.RUNNING && status.state() != PoolState.STARTING)) {
+      return Future.succeededFuture();
+    }
+    return start(spec);
+  }
+
+  /**
+   * @param tenantId a tenant
+   * @return its pool's status with memory use (reads cgroup files: call off the event loop), or null
+   *     when the tenant never had a pool
+   */
+  public PoolStatus status(String tenantId) {
+    PoolStatus status = pools.status(tenantId);
+    return status == null ? null : withMemory(status);
+  }
+
+  /**
+   * Stops the pool of a tenant that was deleted and forgets it.
+   *
+   * @param tenantId a tenant
+   * @return completes when its pool is stopped and no longer listed
+   */
+  public Future<Void> remove(String tenantId) {
+    return pools.remove(tenantId);
+  }
+
+  /**
    * @return completes when every pool is stopped
    */
   public Future<Void> stopAll() {
     vertx.cancelTimer(idleTimer);
+    vertx.cancelTimer(logTimer);
     return pools.stopAll().eventually(() -> probeClient.close());
   }
 
-  /** @return every known pool */
+  /**
+   * @return every known pool, with memory use (reads cgroup files: call off the event loop)
+   */
   public List<PoolStatus> statuses() {
-    return pools.statuses();
+    return pools.statuses().stream().map(this::withMemory).toList();
+  }
+
+  private PoolStatus withMemory(PoolStatus status) {
+    return status.pid() < 0 ? status : status.withMemory(cgroups.memoryUsage(status.tenant()));
   }
 
   /** @return what isolation is in force, for logs and operators */

@@ -11,7 +11,16 @@ package io.tenantgateway.provisioner;
  * @param requests requests served since the gateway started
  * @param lastActivationMillis how long the last start took until the pool answered, ms, or -1
  * @param crashes unexpected exits in the current crash window
+ * @param memoryBytes memory the pool uses now (from its cgroup), or -1 when unknown
  */
 public record PoolStatus(String tenant, PoolState state, long pid, long uid, long startedAtMillis, long requests,
-                         long lastActivationMillis, int crashes) {
+                         long lastActivationMillis, int crashes, long memoryBytes) {
+
+  /**
+   * @param bytes the pool's memory use
+   * @return this status with the memory use filled in
+   */
+  public PoolStatus withMemory(long bytes) {
+    return new PoolStatus(tenant, state, pid, uid, startedAtMillis, requests, lastActivationMillis, crashes, bytes);
+  }
 }

@@ -17,10 +17,19 @@ import java.nio.file.Path;
  * @param failedCooldown how long a FAILED pool answers 503 before it may start again
  * @param maxActivePools most pools running at once (0: no limit); one more stops the least recently
  *     used idle pool, or is refused with 503 when none is idle
+ * @param uidMin lowest uid and gid of a tenant user (as root)
+ * @param uidMax highest uid and gid of a tenant user; a {@code tg-*} user outside the range is
+ *     refused as not the gateway's
  */
 public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary, long startTimeout, long stopGrace,
                                  int maxWaiters, int maxCrashes, long crashWindow, long backoffBase,
-                                 long failedCooldown, int maxActivePools) {
+                                 long failedCooldown, int maxActivePools, long uidMin, long uidMax) {
+
+  /** Default lowest tenant uid: above Debian's user range (1000-59999) and its reserved 60000-69999. */
+  public static final long DEFAULT_UID_MIN = 70_000;
+  /** Default highest tenant uid: below the usual subordinate-uid ranges that start at 100000. */
+  public static final long DEFAULT_UID_MAX = 99_999;
+
 
   /**
    * Options without a limit on active pools.
@@ -39,7 +48,7 @@ public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary
   public ProvisionerOptions(Path runDir, Path template, String phpFpmBinary, long startTimeout, long stopGrace,
                             int maxWaiters, int maxCrashes, long crashWindow, long backoffBase, long failedCooldown) {
     this(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes, crashWindow, backoffBase,
-      failedCooldown, 0);
+      failedCooldown, 0, DEFAULT_UID_MIN, DEFAULT_UID_MAX);
   }
 
   /** Default start timeout: 10 s. */
@@ -75,7 +84,7 @@ public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary
    */
   public ProvisionerOptions withCrashPolicy(int maxCrashes, long backoffBase, long failedCooldown) {
     return new ProvisionerOptions(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes,
-      crashWindow, backoffBase, failedCooldown, maxActivePools);
+      crashWindow, backoffBase, failedCooldown, maxActivePools, uidMin, uidMax);
   }
 
   /**
@@ -84,6 +93,16 @@ public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary
    */
   public ProvisionerOptions withMaxActivePools(int limit) {
     return new ProvisionerOptions(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes,
-      crashWindow, backoffBase, failedCooldown, limit);
+      crashWindow, backoffBase, failedCooldown, limit, uidMin, uidMax);
+  }
+
+  /**
+   * @param min lowest tenant uid
+   * @param max highest tenant uid
+   * @return a copy with that range
+   */
+  public ProvisionerOptions withUidRange(long min, long max) {
+    return new ProvisionerOptions(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes,
+      crashWindow, backoffBase, failedCooldown, maxActivePools, min, max);
   }
 }

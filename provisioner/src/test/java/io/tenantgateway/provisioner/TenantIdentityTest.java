@@ -5,8 +5,39 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Tenant user names: tg-&lt;id&gt;, never longer than useradd accepts. */
+/**
+ * Tenant users: names tg-&lt;id&gt; never longer than useradd accepts, uids from the configured range,
+ * and a same-named user outside the range refused rather than used.
+ */
 class TenantIdentityTest {
+
+  private static void deleteUser(String name) throws Exception {
+    new ProcessBuilder("userdel", name).redirectErrorStream(true).start().waitFor();
+  }
+
+  @Test
+  void usersAreCreatedInTheConfiguredRangeAndOthersAreRefused() throws Exception {
+    assertEquals("root", System.getProperty("user.name"), "bin/test runs the suite as root");
+    String fresh = "uidrange-" + ProcessHandle.current().pid();
+    String foreign = "uidforeign-" + ProcessHandle.current().pid();
+    try {
+      TenantIdentity identity = TenantIdentity.detect(71_000, 71_999);
+      assertTrue(identity.describe().contains("71000-71999"), identity.describe());
+      TenantIdentity.User user = identity.userFor(fresh);
+      assertTrue(user.uid() >= 71_000 && user.uid() <= 71_999, "uid " + user.uid());
+      assertTrue(user.gid() >= 71_000 && user.gid() <= 71_999, "gid " + user.gid());
+      assertTrue(user.switchUser());
+
+      Process add = new ProcessBuilder("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+        TenantIdentity.userName(foreign)).redirectErrorStream(true).start();
+      assertEquals(0, add.waitFor());
+      java.io.IOException refused = assertThrows(java.io.IOException.class, () -> identity.userFor(foreign));
+      assertTrue(refused.getMessage().contains("outside the tenant range 71000-71999"), refused.getMessage());
+    } finally {
+      deleteUser(TenantIdentity.userName(fresh));
+      deleteUser(TenantIdentity.userName(foreign));
+    }
+  }
 
   @Test
   void tenantUserNames() {

@@ -1,5 +1,6 @@
 package io.tenantgateway.gateway.config;
 
+import io.tenantgateway.gateway.proxy.TrustedProxies;
 import io.tenantgateway.gateway.registry.YamlTenantFile;
 import io.vertx.core.json.JsonObject;
 
@@ -31,19 +32,33 @@ public final class GatewayConfig {
       "longest request line in bytes (414 above it)"),
     Setting.number("http.idle_timeout_s", "GATEWAY_HTTP_IDLE_TIMEOUT", 60, 1, 86400,
       "a client connection silent this long is closed"),
+    Setting.number("http.drain_timeout_s", "GATEWAY_HTTP_DRAIN_TIMEOUT", 30, 0, 3600,
+      "on SIGTERM, how long requests in flight may take to finish before connections are closed"),
     Setting.number("http.max_chunked_body_mb", "GATEWAY_HTTP_MAX_CHUNKED_BODY_MB", 16, 0, 1024,
       "chunked request bodies are buffered up to this size to learn CONTENT_LENGTH (413 above it)"),
+    Setting.text("http.trusted_proxies", "GATEWAY_TRUSTED_PROXIES", "",
+      "addresses and CIDR ranges (comma-separated) whose Forwarded/X-Forwarded-* headers are believed"),
     Setting.number("event_loops", "GATEWAY_EVENT_LOOPS", 0, 0, 1024,
       "event loops serving HTTP (0: one per CPU core)"),
+    Setting.text("access_log.format", "GATEWAY_ACCESS_LOG_FORMAT", "json",
+      "access log lines: json, combined (nginx's, then tenant, request id and times) or off"),
+    Setting.text("access_log.file", "GATEWAY_ACCESS_LOG_FILE", "", "access log file (empty: stdout)"),
     Setting.text("admin.host", "GATEWAY_ADMIN_HOST", "127.0.0.1", "address the admin listener binds"),
     Setting.number("admin.port", "GATEWAY_ADMIN_PORT", 9180, 0, 65535, "admin API port"),
     Setting.text("admin.token", "GATEWAY_ADMIN_TOKEN", "", "bearer token of the admin API"),
+    Setting.number("admin.max_body_kb", "GATEWAY_ADMIN_MAX_BODY_KB", 64, 1, 10_240,
+      "largest admin API request body (413 above it)"),
     Setting.text("registry.type", "GATEWAY_REGISTRY", "file", "where tenants live: file or mariadb"),
     Setting.text("registry.file", "GATEWAY_REGISTRY_FILE", "conf/tenants.yaml", "tenants file of the file registry"),
     Setting.text("registry.db_url", "GATEWAY_DB_URL", "jdbc:mariadb://127.0.0.1:3306/tenant_gateway",
       "JDBC URL of the MariaDB registry"),
     Setting.text("registry.db_user", "GATEWAY_DB_USER", "root", "MariaDB user"),
     Setting.text("registry.db_password", "GATEWAY_DB_PASSWORD", "", "MariaDB password"),
+    Setting.number("registry.db_pool_size", "GATEWAY_DB_POOL_SIZE", 4, 1, 100, "MariaDB connections kept by the gateway"),
+    Setting.number("registry.db_timeout_ms", "GATEWAY_DB_TIMEOUT_MS", 2000, 250, 60_000,
+      "longest wait for a MariaDB connection or query; admin writes answer 503 after it"),
+    Setting.number("registry.poll_ms", "GATEWAY_REGISTRY_POLL_MS", 1000, 100, 60_000,
+      "how often the registry looks for changes made by other gateways or by hand"),
     Setting.text("run_dir", "GATEWAY_RUN_DIR", "run", "sockets, pid files and rendered pool configs"),
     Setting.text("provisioner.template", "GATEWAY_POOL_TEMPLATE", "conf/php-fpm-pool.conf",
       "php-fpm pool template rendered per tenant"),
@@ -60,6 +75,10 @@ public final class GatewayConfig {
       "how long a FAILED pool answers 503"),
     Setting.number("provisioner.max_active_pools", "GATEWAY_MAX_ACTIVE_POOLS", 0, 0, 100_000,
       "most pools running at once (0: no limit); one more stops the least recently used idle pool"),
+    Setting.number("provisioner.uid_min", "GATEWAY_POOL_UID_MIN", 70_000, 1000, 2_000_000_000,
+      "lowest uid/gid of a tenant user tg-<id> (as root)"),
+    Setting.number("provisioner.uid_max", "GATEWAY_POOL_UID_MAX", 99_999, 1000, 2_000_000_000,
+      "highest uid/gid of a tenant user; an existing tg-<id> user outside the range is refused"),
     Setting.number("fastcgi.connect_timeout_ms", "GATEWAY_FCGI_CONNECT_TIMEOUT_MS", 5000, 1, 600_000,
       "time to connect to a pool socket"),
     Setting.number("fastcgi.read_timeout_ms", "GATEWAY_FCGI_READ_TIMEOUT_MS", 60_000, 1, 86_400_000,
@@ -112,12 +131,30 @@ public final class GatewayConfig {
       }
       values.put(setting.path(), value);
     }
+    String accessLog = (String) values.get("access_log.format");
+    if (!List.of("json", "combined", "off").contains(accessLog)) {
+      throw new ConfigException("access_log.format (GATEWAY_ACCESS_LOG_FORMAT): expected json, combined or off, got '"
+        + accessLog + "'");
+    }
+    try {
+      TrustedProxies.parse((String) values.get("http.trusted_proxies"));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("http.trusted_proxies (GATEWAY_TRUSTED_PROXIES): " + e.getMessage());
+    }
     String registry = (String) values.get("registry.type");
     if (!registry.equals("file") && !registry.equals("mariadb")) {
       throw new ConfigException("registry.type (GATEWAY_REGISTRY): expected file or mariadb, got '"
         + registry + "'");
     }
     return new GatewayConfig(values);
+  }
+
+  /**
+   * @param path a setting path
+   * @return its value (a String or a Long)
+   */
+  public Object value(String path) {
+    return require(path);
   }
 
   /**

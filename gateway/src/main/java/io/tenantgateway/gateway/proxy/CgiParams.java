@@ -1,6 +1,7 @@
 package io.tenantgateway.gateway.proxy;
 
 import io.tenantgateway.fcgi.FcgiParams;
+import io.tenantgateway.gateway.registry.Tenant;
 import io.tenantgateway.gateway.routing.Mapping;
 import io.tenantgateway.gateway.routing.TenantSite;
 import io.vertx.core.MultiMap;
@@ -8,24 +9,39 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.SocketAddress;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /**
  * Builds the CGI parameters of a request as nginx's {@code fastcgi_params} plus
- * {@code SCRIPT_FILENAME} (and PATH_INFO where the path was split) would, followed by every
- * request header as {@code HTTP_*}.
+ * {@code SCRIPT_FILENAME} (and, in {@code scripts} mode, PATH_INFO: empty when the path was not split)
+ * would, followed by every request header as {@code HTTP_*}. REMOTE_USER is nginx's
+ * {@code $remote_user}: the user name of {@code Authorization: Basic} credentials, not verified by
+ * anyone, else empty.
  *
  * <p>Headers: repeated headers are joined with {@code ", "} (Cookie with {@code "; "}); names with
  * characters other than letters, digits and {@code -} are dropped, since {@code _} or {@code .}
  * would alias another variable (nginx: {@code underscores_in_headers off}); {@code Proxy} is dropped
- * (httpoxy). No header can produce a parameter that does not start with {@code HTTP_}.
+ * (httpoxy). No header can produce a parameter that does not start with {@code HTTP_}: neither
+ * {@code PHP_VALUE}/{@code PHP_ADMIN_VALUE} (php-fpm's ini overrides) nor any fixed parameter.
+ *
+ * <p>REMOTE_ADDR, REMOTE_PORT, REQUEST_SCHEME, HTTPS and SERVER_PORT are those of the effective
+ * client ({@link TrustedProxies#client}): the peer's, unless the peer is a trusted proxy whose
+ * forwarding headers say otherwise.
  */
 public final class CgiParams {
 
-  /** SERVER_SOFTWARE value. */
-  public static final String SERVER_SOFTWARE = "tenant-gateway";
+  /**
+   * SERVER_SOFTWARE value. It says "nginx" on purpose: applications such as WordPress offer pretty
+   * URLs only when the server is known to rewrite them (Apache, IIS or nginx), and the gateway maps
+   * paths as nginx's {@code try_files $uri $uri/ /index.php?$args} does.
+   */
+  public static final String SERVER_SOFTWARE = "tenant-gateway (nginx-compatible)";
+
+  private static final String BASIC = "Basic ";
+  private static final String BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
   private CgiParams() {
   }
@@ -40,11 +56,24 @@ public final class CgiParams {
    */
   public static FcgiParams build(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
                                  String contentLength) {
+    return build(request, site, script, host, contentLength, TrustedProxies.client(request));
+  }
+
+  /**
+   * @param request the HTTP request
+   * @param site the tenant
+   * @param script the mapped script
+   * @param host the normalised request host
+   * @param contentLength CONTENT_LENGTH when the gateway learnt it by buffering a chunked body, else null
+   * @param client the effective client
+   * @return the parameters in nginx order
+   */
+  public static FcgiParams build(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
+                                 String contentLength, TrustedProxies.Client client) {
     MultiMap headers = request.headers();
     String uri = requestUri(request.uri());
     int question = uri.indexOf('?');
     String query = question < 0 ? "" : uri.substring(question + 1);
-    SocketAddress remote = request.remoteAddress();
     SocketAddress local = request.localAddress();
     FcgiParams params = new FcgiParams()
       .add("QUERY_STRING", query)
@@ -56,22 +85,25 @@ public final class CgiParams {
       .addUtf8("DOCUMENT_URI", script.documentUri())
       .addUtf8("DOCUMENT_ROOT", site.docroot().toString())
       .add("SERVER_PROTOCOL", request.version() == HttpVersion.HTTP_1_0 ? "HTTP/1.0" : "HTTP/1.1")
-      .add("REQUEST_SCHEME", request.isSSL() ? "https" : "http");
-    if (request.isSSL()) {
+      .add("REQUEST_SCHEME", client.scheme());
+    if (client.https()) {
       params.add("HTTPS", "on");
     }
     params
       .add("GATEWAY_INTERFACE", "CGI/1.1")
       .add("SERVER_SOFTWARE", SERVER_SOFTWARE)
-      .add("REMOTE_ADDR", remote == null ? "" : orEmpty(remote.hostAddress()))
-      .add("REMOTE_PORT", remote == null ? "" : Integer.toString(remote.port()))
+      .add("REMOTE_ADDR", client.address())
+      .add("REMOTE_PORT", client.port() < 0 ? "" : Integer.toString(client.port()))
+      .add("REMOTE_USER", basicAuthUser(headers.get("Authorization")))
       .add("SERVER_ADDR", local == null ? "" : orEmpty(local.hostAddress()))
-      .add("SERVER_PORT", local == null ? "" : Integer.toString(local.port()))
+      .add("SERVER_PORT", client.serverPort() < 0 ? "" : Integer.toString(client.serverPort()))
       .add("SERVER_NAME", site.serverName(host))
       .add("REDIRECT_STATUS", "200")
       .addUtf8("SCRIPT_FILENAME", script.scriptFile().toString());
     if (script.pathInfo() != null) {
       params.addUtf8("PATH_INFO", script.pathInfo());
+    } else if (site.tenant().routing().mode() == Tenant.Mode.SCRIPTS) {
+      params.add("PATH_INFO", "");
     }
     for (Map.Entry<String, String> header : joinedHeaders(headers).entrySet()) {
       params.add(header.getKey(), header.getValue());
@@ -102,6 +134,68 @@ public final class CgiParams {
       }
     }
     return out.toString();
+  }
+
+  /**
+   * nginx's {@code $remote_user} ({@code ngx_http_auth_basic_user}): the part before the first
+   * {@code :} of base64-decoded {@code Basic} credentials; empty when there is no such header, the
+   * scheme is another, the base64 is invalid, or the user part is empty or has no {@code :} after it.
+   *
+   * @param authorization the Authorization header, or null
+   * @return the user name as bytes (one char per byte), or empty
+   */
+  static String basicAuthUser(String authorization) {
+    if (authorization == null || authorization.length() < BASIC.length()
+      || !authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
+      return "";
+    }
+    int start = BASIC.length();
+    while (start < authorization.length() && authorization.charAt(start) == ' ') {
+      start++;
+    }
+    byte[] decoded = decodeBase64(authorization.substring(start));
+    if (decoded == null) {
+      return "";
+    }
+    int colon = 0;
+    while (colon < decoded.length && decoded[colon] != ':') {
+      colon++;
+    }
+    if (colon == 0 || colon == decoded.length) {
+      return "";
+    }
+    return new String(decoded, 0, colon, StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * Base64 as nginx's {@code ngx_decode_base64}: the text up to the first {@code =} must be of the
+   * standard alphabet and not 1 modulo 4 long; what follows the first {@code =} is ignored.
+   */
+  private static byte[] decodeBase64(String text) {
+    int end = text.indexOf('=');
+    if (end < 0) {
+      end = text.length();
+    }
+    if (end == 0 || end % 4 == 1) {
+      return null;
+    }
+    byte[] out = new byte[end * 3 / 4];
+    int n = 0;
+    int bits = 0;
+    int buffered = 0;
+    for (int i = 0; i < end; i++) {
+      int value = BASE64.indexOf(text.charAt(i));
+      if (value < 0) {
+        return null;
+      }
+      bits = (bits << 6) | value;
+      buffered += 6;
+      if (buffered >= 8) {
+        buffered -= 8;
+        out[n++] = (byte) (bits >> buffered);
+      }
+    }
+    return n == out.length ? out : java.util.Arrays.copyOf(out, n);
   }
 
   private static Map<String, String> joinedHeaders(MultiMap headers) {

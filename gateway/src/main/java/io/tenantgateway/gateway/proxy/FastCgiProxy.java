@@ -1,14 +1,18 @@
 package io.tenantgateway.gateway.proxy;
 
 import io.tenantgateway.fcgi.FcgiClient;
+import io.tenantgateway.fcgi.FcgiEndpoint;
 import io.tenantgateway.fcgi.FcgiRequest;
 import io.tenantgateway.fcgi.FcgiResponse;
+import io.tenantgateway.gateway.observe.RequestRecord;
+import io.tenantgateway.gateway.routing.ConcurrencyLimit;
 import io.tenantgateway.gateway.routing.Mapping;
 import io.tenantgateway.gateway.routing.TenantSite;
 import io.tenantgateway.provisioner.PoolLease;
 import io.tenantgateway.provisioner.PoolManager;
 import io.tenantgateway.provisioner.PoolUnavailableException;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -37,30 +41,40 @@ public final class FastCgiProxy {
   private static final Set<String> DROPPED_RESPONSE_HEADERS = Set.of("connection", "keep-alive",
     "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade");
 
+  private final Vertx vertx;
   private final FcgiClient client;
   private final PoolManager pools;
   private final long maxChunkedBody;
+  private final long queueTimeoutMillis;
 
   /**
+   * @param vertx the Vert.x instance
    * @param client the FastCGI client
    * @param pools runs managed pools, or null when php-fpm is not available
    * @param maxChunkedBodyMb largest chunked request body buffered to learn its length, MiB
+   * @param queueTimeoutMillis longest wait of a request over its tenant's {@code max_concurrent}
    */
-  public FastCgiProxy(FcgiClient client, PoolManager pools, long maxChunkedBodyMb) {
+  public FastCgiProxy(Vertx vertx, FcgiClient client, PoolManager pools, long maxChunkedBodyMb,
+                      long queueTimeoutMillis) {
+    this.vertx = vertx;
     this.client = client;
     this.pools = pools;
     this.maxChunkedBody = maxChunkedBodyMb * MB;
+    this.queueTimeoutMillis = queueTimeoutMillis;
   }
 
   /**
-   * Handles one script request; the request is paused on entry.
+   * Handles one script request; the request is paused on entry. It waits for a slot under the
+   * tenant's {@code max_concurrent}, then for its pool, then goes to FastCGI.
    *
    * @param request the HTTP request
    * @param site the tenant
    * @param script the mapped script
    * @param host the normalised request host
+   * @param record the request's record (activation and upstream times, end actions)
    */
-  public void forward(HttpServerRequest request, TenantSite site, Mapping.Script script, String host) {
+  public void forward(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
+                      RequestRecord record) {
     long maxBody = site.tenant().limits().maxBodyMb() * MB;
     String contentLength = request.getHeader("Content-Length");
     long declared = contentLength == null ? -1 : Long.parseLong(contentLength);
@@ -68,39 +82,73 @@ public final class FastCgiProxy {
       refuseBody(request, 413);
       return;
     }
-    if (site.backendLease() != null) {
-      proceed(request, site, script, host, site.backendLease(), declared);
-      return;
-    }
-    if (pools == null) {
-      fail(request, site, new GatewayException(503, "tenant has no backend and php-fpm is not installed"));
-      return;
-    }
-    pools.acquire(site.poolSpec()).onComplete(ar -> {
-      if (ar.failed()) {
-        fail(request, site, ar.cause());
+    site.concurrency().acquire(vertx, queueTimeoutMillis).onComplete(slot -> {
+      if (slot.failed()) {
+        fail(request, site, new GatewayException(503, "limits.max_concurrent reached: " + slot.cause().getMessage()));
         return;
       }
-      PoolLease lease = ar.result();
-      request.response().endHandler(v -> lease.release());
-      proceed(request, site, script, host, lease, declared);
+      leaseFor(site, record).onComplete(ar -> {
+        if (ar.failed()) {
+          slot.result().release();
+          fail(request, site, ar.cause());
+          return;
+        }
+        PoolLease lease = holdingSlot(ar.result(), slot.result());
+        record.onEnd(lease::release);
+        proceed(request, site, script, host, lease, declared, record);
+      });
     });
   }
 
+  private Future<PoolLease> leaseFor(TenantSite site, RequestRecord record) {
+    if (site.backendLease() != null) {
+      return Future.succeededFuture(site.backendLease());
+    }
+    if (pools == null) {
+      return Future.failedFuture(new GatewayException(503, "tenant has no backend and php-fpm is not installed"));
+    }
+    Future<PoolLease> lease = pools.acquire(site.poolSpec());
+    if (!lease.isComplete()) {
+      record.activationStarted();
+      lease.onComplete(ar -> record.activationEnded());
+    }
+    return lease;
+  }
+
+  private static PoolLease holdingSlot(PoolLease lease, ConcurrencyLimit.Slot slot) {
+    return new PoolLease() {
+      @Override
+      public FcgiEndpoint endpoint() {
+        return lease.endpoint();
+      }
+
+      @Override
+      public void release() {
+        lease.release();
+        slot.release();
+      }
+    };
+  }
+
   private void proceed(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
-                       PoolLease lease, long declared) {
+                       PoolLease lease, long declared, RequestRecord record) {
     if (request.response().closed()) {
       lease.release();
       return;
     }
-    if (declared < 0 && request.headers().contains("Transfer-Encoding")) {
+    boolean chunked = declared < 0 && request.headers().contains("Transfer-Encoding");
+    if (declared > 0 || chunked) {
+      continueIfExpected(request);
+    }
+    if (chunked) {
       long limit = Math.min(site.tenant().limits().maxBodyMb() * MB, maxChunkedBody);
       BoundedBody.collect(request, limit).onComplete(body -> {
         if (body.failed()) {
           lease.release();
-          refuseBody(request, 413);
+          // over the limit: 413; a malformed chunk (the decoder's failure): 400
+          refuseBody(request, body.cause() instanceof GatewayException ? ProxyFailure.status(body.cause()) : 400);
         } else {
-          send(request, site, lease, buildRequest(request, site, script, host, body.result()));
+          send(request, site, lease, buildRequest(request, site, script, host, body.result()), record);
         }
       });
       return;
@@ -109,7 +157,18 @@ public final class FastCgiProxy {
     if (declared > 0) {
       fcgiRequest.body(request);
     }
-    send(request, site, lease, fcgiRequest);
+    send(request, site, lease, fcgiRequest, record);
+  }
+
+  /**
+   * Answers {@code Expect: 100-continue} when the body is about to be read, as nginx does: a
+   * client that waits for it would otherwise stall (curl: 1 s) before sending the body.
+   */
+  private static void continueIfExpected(HttpServerRequest request) {
+    String expect = request.getHeader("Expect");
+    if (expect != null && expect.trim().equalsIgnoreCase("100-continue") && request.version() != HttpVersion.HTTP_1_0) {
+      request.response().writeContinue();
+    }
   }
 
   private FcgiRequest buildRequest(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
@@ -124,25 +183,35 @@ public final class FastCgiProxy {
     return fcgiRequest;
   }
 
-  private void send(HttpServerRequest request, TenantSite site, PoolLease lease, FcgiRequest fcgiRequest) {
+  private void send(HttpServerRequest request, TenantSite site, PoolLease lease, FcgiRequest fcgiRequest,
+                    RequestRecord record) {
     HttpServerResponse response = request.response();
     response.closeHandler(v -> {
       fcgiRequest.abort();
       lease.release();
     });
+    record.upstreamStarted();
     client.send(lease.endpoint(), fcgiRequest).onComplete(ar -> {
       if (ar.failed()) {
+        record.upstreamEnded();
         fail(request, site, ar.cause());
       } else {
-        respond(request, site, ar.result());
+        respond(request, site, ar.result(), record);
       }
     });
   }
 
-  private void respond(HttpServerRequest request, TenantSite site, FcgiResponse upstream) {
+  private void respond(HttpServerRequest request, TenantSite site, FcgiResponse upstream, RequestRecord record) {
     HttpServerResponse response = request.response();
     if (response.closed()) {
       upstream.abort();
+      return;
+    }
+    String invalid = ResponseChecks.problem(upstream);
+    if (invalid != null) {
+      upstream.abort();
+      record.upstreamEnded();
+      fail(request, site, new GatewayException(502, "invalid response: " + invalid));
       return;
     }
     response.setStatusCode(upstream.status());
@@ -158,6 +227,7 @@ public final class FastCgiProxy {
     boolean bodiless = request.method() == HttpMethod.HEAD || upstream.status() == 204 || upstream.status() == 304;
     Buffer whole = upstream.completeBody();
     if (whole != null) {
+      record.upstreamEnded();
       if (bodiless) {
         response.end();
       } else {
@@ -169,7 +239,10 @@ public final class FastCgiProxy {
     if (bodiless) {
       upstream.handler(data -> { });
       upstream.exceptionHandler(e -> broken(request, site, e));
-      upstream.endHandler(v -> response.end());
+      upstream.endHandler(v -> {
+        record.upstreamEnded();
+        response.end();
+      });
       upstream.resume();
       return;
     }
@@ -179,7 +252,9 @@ public final class FastCgiProxy {
       }
       response.setChunked(true);
     }
-    upstream.pipe().endOnFailure(false).to(response).onFailure(e -> broken(request, site, e));
+    upstream.pipe().endOnFailure(false).to(ResponseChecks.exactLength(response))
+      .onComplete(ar -> record.upstreamEnded())
+      .onFailure(e -> broken(request, site, e));
   }
 
   private void fail(HttpServerRequest request, TenantSite site, Throwable failure) {

@@ -1,5 +1,7 @@
 package io.tenantgateway.gateway.proxy;
 
+import io.tenantgateway.gateway.observe.RequestObserver;
+import io.tenantgateway.gateway.observe.RequestRecord;
 import io.tenantgateway.gateway.routing.HostRouter;
 import io.tenantgateway.gateway.routing.Mapping;
 import io.tenantgateway.gateway.routing.PercentEncoding;
@@ -14,8 +16,9 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.function.Supplier;
 
 /**
- * The request path, top to bottom: refuse malformed requests ({@link RequestChecks}), Host →
- * tenant, path → script or file, then serve the file or forward the script over FastCGI.
+ * The request path, top to bottom: start its record (request id, access log, metrics), refuse
+ * malformed requests ({@link RequestChecks}), Host → tenant, path → script or file, then serve the
+ * file or forward the script over FastCGI.
  */
 public final class GatewayHandler implements Handler<HttpServerRequest> {
 
@@ -23,21 +26,25 @@ public final class GatewayHandler implements Handler<HttpServerRequest> {
   private final RequestMapper mapper = new RequestMapper();
   private final StaticFiles staticFiles;
   private final FastCgiProxy proxy;
+  private final RequestObserver observer;
 
   /**
    * @param vertx the Vert.x instance
    * @param router the current registry snapshot
    * @param proxy forwards script requests
+   * @param observer the access log and metrics
    */
-  public GatewayHandler(Vertx vertx, Supplier<HostRouter> router, FastCgiProxy proxy) {
+  public GatewayHandler(Vertx vertx, Supplier<HostRouter> router, FastCgiProxy proxy, RequestObserver observer) {
     this.router = router;
     this.proxy = proxy;
+    this.observer = observer;
     this.staticFiles = new StaticFiles(vertx);
   }
 
   @Override
   public void handle(HttpServerRequest request) {
     request.pause();
+    RequestRecord record = observer.begin(request);
     if (RequestChecks.refused(request)) {
       return;
     }
@@ -47,19 +54,20 @@ public final class GatewayHandler implements Handler<HttpServerRequest> {
       answer(request, 404);
       return;
     }
+    observer.routed(record, site.id());
     if (!site.tenant().enabled()) {
       answer(request, 503);
       return;
     }
     Mapping mapping = mapper.map(site, request.path());
     if (mapping instanceof Mapping.Script) {
-      proxy.forward(request, site, (Mapping.Script) mapping, host);
+      proxy.forward(request, site, (Mapping.Script) mapping, host, record);
     } else if (mapping instanceof Mapping.StaticFile) {
       if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
         request.response().putHeader("Allow", "GET, HEAD");
         answer(request, 405);
       } else {
-        staticFiles.serve(request, site);
+        staticFiles.serve(request, site, record);
       }
     } else if (mapping instanceof Mapping.Redirect) {
       String query = request.query();

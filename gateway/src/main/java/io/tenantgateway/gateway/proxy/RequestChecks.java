@@ -13,8 +13,14 @@ import java.util.Locale;
 
 /**
  * Refuses requests that Vert.x's parser accepts but a proxy must not (DESIGN.md): HTTP/1.1 without
- * Host, several Host headers, a Transfer-Encoding other than one {@code chunked}, an absolute-form
- * target naming another host than the Host header.
+ * Host, several Host headers, a Transfer-Encoding other than one {@code chunked}, an invalid or
+ * repeated Content-Length, an absolute-form target naming another host than the Host header, a
+ * method that is not upper-case letters, {@code -} and {@code _} (nginx), a request target with a
+ * space or control character (CTL, NUL, DEL: nginx since 1.21.1). What the decoder itself must see
+ * (obs-fold, stray bytes) is {@link Http1Guard}'s.
+ *
+ * <p>A request that arrives pipelined behind a refused one (or any closing answer) is not processed
+ * at all: the connection is closed ({@link Http1Guard#closing}).
  */
 public final class RequestChecks {
 
@@ -30,6 +36,12 @@ public final class RequestChecks {
    * @return true when the request was refused
    */
   public static boolean refused(HttpServerRequest request) {
+    if (Http1Guard.closing(request)) {
+      LOG.info("dropped {} {} from {}: pipelined behind a closing answer", request.method(), request.uri(),
+        request.remoteAddress());
+      request.connection().close();
+      return true;
+    }
     String problem = problem(request);
     if (problem == null) {
       return false;
@@ -44,6 +56,12 @@ public final class RequestChecks {
    * @return null when acceptable, else why it is refused (answered with 400 and the connection closed)
    */
   public static String problem(HttpServerRequest request) {
+    if (!isMethod(request.method().name())) {
+      return "invalid method";
+    }
+    if (hasControlOrSpace(request.uri())) {
+      return "space or control character in the request target";
+    }
     MultiMap headers = request.headers();
     List<String> hosts = headers.getAll("Host");
     if (hosts.size() > 1) {
@@ -99,6 +117,29 @@ public final class RequestChecks {
     }
     int colon = hostPort.lastIndexOf(':');
     return colon < 0 ? hostPort : hostPort.substring(0, colon);
+  }
+
+  private static boolean isMethod(String method) {
+    if (method.isEmpty()) {
+      return false;
+    }
+    for (int i = 0; i < method.length(); i++) {
+      char c = method.charAt(i);
+      if ((c < 'A' || c > 'Z') && c != '-' && c != '_') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean hasControlOrSpace(String uri) {
+    for (int i = 0; i < uri.length(); i++) {
+      char c = uri.charAt(i);
+      if (c <= ' ' || c == 0x7F) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isDigits(String value) {

@@ -44,13 +44,24 @@ public final class TenantParser {
    * @throws InvalidTenantException naming the first field that is wrong
    */
   public static Tenant parse(JsonObject json) {
+    return parse(json, true);
+  }
+
+  /**
+   * @param json one tenant object
+   * @param docrootMustExist false for a tenant read back from a shared store, whose docroot may be
+   *     missing on this node (it then answers 404 rather than being dropped)
+   * @return the validated tenant
+   * @throws InvalidTenantException naming the first field that is wrong
+   */
+  public static Tenant parse(JsonObject json, boolean docrootMustExist) {
     String id = requireString(json, null, "id");
     if (!ID.matcher(id).matches()) {
       throw new InvalidTenantException(null, "id", "'" + id + "' does not match [a-z0-9][a-z0-9-]{0,31}");
     }
     rejectUnknown(json, TOP, id, "");
     List<String> domains = domains(json, id);
-    String docroot = docroot(json, id);
+    String docroot = docroot(json, id, docrootMustExist);
     JsonObject routing = object(json, id, "routing");
     rejectUnknown(routing, ROUTING, id, "routing.");
     JsonObject php = object(json, id, "php");
@@ -140,7 +151,7 @@ public final class TenantParser {
     return List.copyOf(domains);
   }
 
-  private static String docroot(JsonObject json, String id) {
+  private static String docroot(JsonObject json, String id, boolean mustExist) {
     String docroot = requireString(json, id, "docroot");
     Path path;
     try {
@@ -151,7 +162,7 @@ public final class TenantParser {
     if (!path.isAbsolute()) {
       throw new InvalidTenantException(id, "docroot", "'" + docroot + "' is not an absolute path");
     }
-    if (!Files.isDirectory(path)) {
+    if (mustExist && !Files.isDirectory(path)) {
       throw new InvalidTenantException(id, "docroot", "'" + docroot + "' is not an existing directory");
     }
     return path.normalize().toString();

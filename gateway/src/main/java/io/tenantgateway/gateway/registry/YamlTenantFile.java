@@ -4,10 +4,17 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tenantgateway.gateway.config.ConfigException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,6 +29,11 @@ public final class YamlTenantFile {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
     .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  private static final ObjectMapper YAML_WRITER = new ObjectMapper(YAMLFactory.builder()
+    .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
+
+  private static final String HEADER = "# Tenants of this gateway (DESIGN.md, \"Tenant\"). Written by the admin API;\n"
+    + "# hand edits are picked up without a restart. Comments are not kept.\n";
 
   private YamlTenantFile() {
   }
@@ -75,6 +87,43 @@ public final class YamlTenantFile {
       tenants.add(tenant);
     }
     return List.copyOf(tenants);
+  }
+
+  /**
+   * Replaces the file atomically: the new content goes to a temporary file in the same directory,
+   * is forced to disk and renamed over the old one, so a reader (or a crash) sees the old file or the
+   * new one, never half of one. Comments in the old file are not kept.
+   *
+   * @param file the tenants file
+   * @param tenants the tenants to keep, in order
+   * @throws IOException when it cannot be written; the old file is then unchanged
+   */
+  public static void write(Path file, List<Tenant> tenants) throws IOException {
+    JsonArray list = new JsonArray();
+    tenants.forEach(tenant -> list.add(tenant.toJson()));
+    Object plain = YAML.readValue(new JsonObject().put("tenants", list).encode(), Object.class);
+    String yaml = HEADER + YAML_WRITER.writeValueAsString(plain);
+    Path dir = file.toAbsolutePath().getParent();
+    Path temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+    try {
+      try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        ByteBuffer bytes = ByteBuffer.wrap(yaml.getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+          channel.write(bytes);
+        }
+        channel.force(true);
+      }
+      copyPermissions(file, temp);
+      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  private static void copyPermissions(Path from, Path to) throws IOException {
+    if (Files.exists(from)) {
+      Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ package io.tenantgateway.gateway.routing;
 
 import io.tenantgateway.gateway.registry.Tenant;
 
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,9 +22,12 @@ public final class HostRouter {
    * @param tenants the snapshot; disabled tenants are routed too (the caller decides what to answer)
    */
   public HostRouter(List<Tenant> tenants) {
-    for (Tenant tenant : tenants) {
-      TenantSite site = new TenantSite(tenant);
-      for (String domain : tenant.domains()) {
+    this(tenants.stream().map(TenantSite::new).toList());
+  }
+
+  private HostRouter(Collection<TenantSite> sites) {
+    for (TenantSite site : sites) {
+      for (String domain : site.tenant().domains()) {
         if (domain.startsWith("*.")) {
           wildcard.put(domain.substring(2), site);
         } else {
@@ -31,6 +35,14 @@ public final class HostRouter {
         }
       }
     }
+  }
+
+  /**
+   * @param sites the sites of one registry snapshot
+   * @return a router over them
+   */
+  public static HostRouter forSites(Collection<TenantSite> sites) {
+    return new HostRouter(sites);
   }
 
   /**

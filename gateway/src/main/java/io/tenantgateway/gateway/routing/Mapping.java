@@ -13,7 +13,8 @@ public sealed interface Mapping {
    * @param scriptName the script's URI path (SCRIPT_NAME)
    * @param scriptFile the script's file (SCRIPT_FILENAME: docroot + SCRIPT_NAME)
    * @param pathInfo PATH_INFO, or null when the path was not split
-   * @param documentUri DOCUMENT_URI: the normalised path after the index rewrite, as nginx's $uri
+   * @param documentUri DOCUMENT_URI: the normalised path after the index rewrite, as nginx's $uri; with
+   *     PATH_INFO the script's path, as after Debian's {@code try_files $fastcgi_script_name}
    */
   record Script(String scriptName, Path scriptFile, String pathInfo, String documentUri) implements Mapping {
   }

@@ -58,7 +58,7 @@ public final class RequestMapper {
       int split = path.indexOf(".php/");
       if (split > 0) {
         String scriptName = path.substring(0, split + 4);
-        return script(site, scriptName, path.substring(split + 4), path);
+        return script(site, scriptName, path.substring(split + 4), scriptName);
       }
     }
     Path file = resolve(site, path);

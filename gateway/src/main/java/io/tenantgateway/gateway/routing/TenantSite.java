@@ -22,6 +22,7 @@ public final class TenantSite {
   private final String serverName;
   private final PoolSpec poolSpec;
   private final PoolLease backendLease;
+  private final ConcurrencyLimit concurrency;
 
   /**
    * @param tenant the validated tenant
@@ -35,6 +36,7 @@ public final class TenantSite {
     this.poolSpec = new PoolSpec(tenant.id(), docroot, tenant.php().maxChildren(), tenant.php().idleTimeoutSeconds(),
       tenant.php().requestTimeoutSeconds(), tenant.php().ini(), tenant.php().env(),
       new PoolLimits(tenant.limits().memoryMb(), tenant.limits().cpuPercent(), tenant.limits().pids()));
+    this.concurrency = new ConcurrencyLimit(tenant.limits().maxConcurrent(), tenant.limits().maxConcurrent());
     this.serverName = tenant.domains().stream().filter(d -> !d.startsWith("*.")).findFirst().orElse(null);
   }
 
@@ -69,6 +71,11 @@ public final class TenantSite {
   /** @return the lease of every request to the unmanaged backend, or null for a managed pool */
   public PoolLease backendLease() {
     return backendLease;
+  }
+
+  /** @return the cap on the tenant's script requests in flight ({@code limits.max_concurrent}) */
+  public ConcurrencyLimit concurrency() {
+    return concurrency;
   }
 
   /** @return the managed pool's spec (used when {@link #endpoint()} is null) */

@@ -100,7 +100,7 @@ class CgiParamsTest {
     FcgiParams params = build(script("/a.php", "/x/y", "/a.php/x/y"));
     assertEquals(List.of("QUERY_STRING", "REQUEST_METHOD", "CONTENT_TYPE", "CONTENT_LENGTH", "SCRIPT_NAME",
       "REQUEST_URI", "DOCUMENT_URI", "DOCUMENT_ROOT", "SERVER_PROTOCOL", "REQUEST_SCHEME", "GATEWAY_INTERFACE",
-      "SERVER_SOFTWARE", "REMOTE_ADDR", "REMOTE_PORT", "SERVER_ADDR", "SERVER_PORT", "SERVER_NAME",
+      "SERVER_SOFTWARE", "REMOTE_ADDR", "REMOTE_PORT", "REMOTE_USER", "SERVER_ADDR", "SERVER_PORT", "SERVER_NAME",
       "REDIRECT_STATUS", "SCRIPT_FILENAME", "PATH_INFO", "HTTP_HOST", "HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"),
       params.names());
     assertEquals("q=1&b=%20", params.get("QUERY_STRING"));
@@ -280,5 +280,113 @@ class CgiParamsTest {
     assertEquals("200", params.get("REDIRECT_STATUS"));
     assertEquals("192.0.2.7", params.get("REMOTE_ADDR"));
     assertEquals(docroot.resolve("a.php").toString(), params.get("SCRIPT_FILENAME"));
+  }
+
+  // ---- hardening: php-fpm's own parameters and the effective client
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(value = {
+    "PHP_VALUE, ",
+    "PHP_ADMIN_VALUE, ",
+    "Php_Value, ",
+    "php_admin_value, ",
+    "PHP-VALUE, HTTP_PHP_VALUE",
+    "Php-Admin-Value, HTTP_PHP_ADMIN_VALUE",
+    "Content_Length, ",
+    "Content_Type, ",
+    "SCRIPT_FILENAME, ",
+    "Script.Filename, ",
+    "Document_Root, ",
+  })
+  void phpFpmParametersCannotComeFromHeaders(String header, String expected) {
+    assertEquals(expected, CgiParams.cgiName(header));
+  }
+
+  @Test
+  void noHeaderBecomesPhpValue() {
+    for (String header : List.of("PHP_VALUE", "PHP-VALUE", "Php_Value", "PHP_ADMIN_VALUE", "PHP-ADMIN-VALUE",
+      "Content_Length", "Content-Length")) {
+      fake.header(header, "auto_prepend_file=/etc/passwd");
+    }
+    FcgiParams params = build(script("/a.php", null, "/a.php"));
+    assertNull(params.get("PHP_VALUE"));
+    assertNull(params.get("PHP_ADMIN_VALUE"));
+    assertEquals("auto_prepend_file=/etc/passwd", params.get("CONTENT_LENGTH"),
+      "CONTENT_LENGTH is the Content-Length header (refused by RequestChecks when not digits)");
+    for (String name : params.names()) {
+      assertFalse(name.startsWith("PHP_"), name);
+    }
+  }
+
+  @Test
+  void theEffectiveClientOfATrustedProxy() {
+    FcgiParams params = CgiParams.build(fake.request(), site, script("/a.php", null, "/a.php"), "site.test", null,
+      new TrustedProxies.Client("203.0.113.7", -1, true, 443, true));
+    assertEquals("203.0.113.7", params.get("REMOTE_ADDR"));
+    assertEquals("", params.get("REMOTE_PORT"), "unknown port: empty, as nginx's $remote_port after realip");
+    assertEquals("https", params.get("REQUEST_SCHEME"));
+    assertEquals("on", params.get("HTTPS"));
+    assertEquals("443", params.get("SERVER_PORT"));
+    assertEquals("127.0.0.1", params.get("SERVER_ADDR"), "the gateway's own address");
+    assertTrue(params.names().indexOf("HTTPS") < params.names().indexOf("GATEWAY_INTERFACE"));
+  }
+
+  @Test
+  void withoutAGuardedConnectionThePeerIsTheClient() {
+    fake.header("X-Forwarded-For", "203.0.113.7").header("X-Forwarded-Proto", "https");
+    FcgiParams params = build(script("/a.php", null, "/a.php"));
+    assertEquals("192.0.2.7", params.get("REMOTE_ADDR"));
+    assertEquals("50000", params.get("REMOTE_PORT"));
+    assertNull(params.get("HTTPS"));
+    assertEquals("8080", params.get("SERVER_PORT"));
+    assertEquals("203.0.113.7", params.get("HTTP_X_FORWARDED_FOR"));
+  }
+
+  // ---- found by NginxParityTest
+
+  @Test
+  void remoteUserIsEmptyWithoutCredentials() {
+    fake.header("Host", "site.test");
+    assertEquals("", build(script("/a.php", null, "/a.php")).get("REMOTE_USER"),
+      "nginx's fastcgi_params always passes REMOTE_USER ($remote_user), empty without Basic credentials");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+    "Basic dXNlcjpwYXNz|user",
+    "Basic dXNlcjpwYXNzOndpdGg6Y29sb25z|user",
+    "basic   dXNlcjpwYQ==|user",
+    "BASIC dXNlcjpwYQ==junk|user",
+    "Basic dXNlcjo=|user",
+    "Basic w6k6cA==|\u00c3\u00a9",
+    "Basic dXNlcg==|''",
+    "Basic OnBhc3M=|''",
+    "Basic !!!!|''",
+    "Basic dXNlcjpw YQ==|''",
+    "Basic dXNlcjpwY|''",
+    "Basic|''",
+    "Basic ====|''",
+    "Bearer dXNlcjpwYXNz|''",
+    "Digest username=\"user\"|''",
+  })
+  void remoteUserIsTheUserOfBasicCredentialsAsNginxDecodesThem(String authorization, String expected) {
+    fake.header("Host", "site.test").header("Authorization", authorization);
+    FcgiParams params = build(script("/a.php", null, "/a.php"));
+    assertEquals(expected, params.get("REMOTE_USER"), authorization);
+    assertEquals(authorization, params.get("HTTP_AUTHORIZATION"), "the header itself is passed as it came");
+  }
+
+  @Test
+  void scriptsModePassesAnEmptyPathInfoWhenThePathIsNotSplit() {
+    TenantSite scripts = new TenantSite(TenantParser.parse(new JsonObject().put("id", "scripts")
+      .put("domains", new JsonArray().add("scripts.test"))
+      .put("docroot", docroot.toString())
+      .put("routing", new JsonObject().put("mode", "scripts"))));
+    fake.header("Host", "scripts.test");
+    FcgiParams params = CgiParams.build(fake.request(), scripts, script("/a.php", null, "/a.php"), "scripts.test", null);
+    assertEquals("", params.get("PATH_INFO"), "nginx: fastcgi_param PATH_INFO $fastcgi_path_info, empty when not split");
+    assertEquals(params.names().indexOf("SCRIPT_FILENAME") + 1, params.names().indexOf("PATH_INFO"));
+    params = CgiParams.build(fake.request(), scripts, script("/a.php", "/x", "/a.php/x"), "scripts.test", null);
+    assertEquals("/x", params.get("PATH_INFO"));
   }
 }

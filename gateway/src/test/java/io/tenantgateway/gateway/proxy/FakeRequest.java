@@ -57,6 +57,8 @@ final class FakeRequest {
             return remote;
           case "localAddress":
             return local;
+          case "connection":
+            return null;
           case "authority":
             // Http1xServerRequest: the Host header through HostAndPort.parseAuthority(host, -1)
             String host = headers.get("Host");

@@ -147,6 +147,38 @@ class RequestChecksTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"get", "Get", "PO.ST", "GET1", "G~T", "G!T"})
+  void methodsThatNginxRefuses(String method) {
+    // Vert.x's HttpMethod already refuses non-token characters (space, <, /, non-ASCII)
+    fake.method = io.vertx.core.http.HttpMethod.valueOf(method);
+    fake.header("Host", "site.test");
+    assertEquals("invalid method", problem());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"GET", "POST", "PURGE", "M-SEARCH", "PROPFIND", "X_CUSTOM", "BREW"})
+  void methodsOfUpperCaseLettersDashAndUnderscorePass(String method) {
+    fake.method = io.vertx.core.http.HttpMethod.valueOf(method);
+    fake.header("Host", "site.test");
+    assertNull(problem());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/a\u0001", "/a b", "/a\u007f", "/?q=\u0000", "/?q=a\tb", "/a\u001b[31m", "/\r", "/\n"})
+  void spacesAndControlCharactersInTheTarget(String uri) {
+    fake.uri(uri).header("Host", "site.test");
+    assertEquals("space or control character in the request target", problem());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/caf\u00c3\u00a9", "/%00", "/a?b=%0d%0a", "/~user/?x=[1]&y={2}", "/a#frag"})
+  void encodedOrHighBytesInTheTargetPassHere(String uri) {
+    // percent-encoded controls are the path mapper's to refuse (400), and a query keeps them encoded
+    fake.uri(uri).header("Host", "site.test");
+    assertNull(problem());
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"", ":80", "a b", "site.test:port", "site.test:99999", "[::1", "a/b"})
   void invalidHostHeader(String host) {
     fake.header("Host", host);

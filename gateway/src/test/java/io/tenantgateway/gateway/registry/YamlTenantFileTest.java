@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@link YamlTenantFile} and {@link FileTenantRegistry}: a whole tenants file, its cross-tenant rules
+ * {@link YamlTenantFile} and {@link FileTenantStore#loadAll}: a whole tenants file, its cross-tenant rules
  * and its error messages.
  */
 class YamlTenantFileTest {
@@ -272,21 +272,20 @@ class YamlTenantFileTest {
   }
 
   @Test
-  void registryReadsTheFileOnce() throws IOException {
+  void storeReadsTheTenantsWithVersionsThatSurviveARereading() throws IOException {
     Files.writeString(file, twoTenants());
-    FileTenantRegistry registry = new FileTenantRegistry(file);
-    assertEquals(file, registry.file());
-    assertEquals(List.of("blog", "shop"), registry.tenants().stream().map(Tenant::id).toList());
-    Files.writeString(file, "tenants: []\n");
-    assertEquals(2, registry.tenants().size(), "a snapshot, not re-read on every call");
-    assertSame(registry.tenants(), registry.tenants());
-    assertThrows(UnsupportedOperationException.class, () -> registry.tenants().clear());
+    FileTenantStore store = new FileTenantStore(file);
+    assertEquals(file, store.file());
+    List<StoredTenant> first = store.loadAll();
+    assertEquals(List.of("blog", "shop"), first.stream().map(StoredTenant::id).toList());
+    assertEquals(first, new FileTenantStore(file).loadAll(), "versions are a function of the definitions");
+    assertThrows(UnsupportedOperationException.class, () -> first.clear());
   }
 
   @Test
   void registryRefusesAnInvalidFile() throws IOException {
     Files.writeString(file, "tenants:\n  - { id: blog, domains: [], docroot: %s }\n".formatted(docroot));
-    ConfigException e = assertThrows(ConfigException.class, () -> new FileTenantRegistry(file));
+    ConfigException e = assertThrows(ConfigException.class, () -> new FileTenantStore(file).loadAll());
     assertEquals(file + ": tenants[0]: tenant 'blog', field 'domains': expected a non-empty list of domain names",
       e.getMessage());
   }

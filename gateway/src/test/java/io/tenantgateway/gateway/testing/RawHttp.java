@@ -224,6 +224,14 @@ public final class RawHttp implements AutoCloseable {
   }
 
   private String line() throws IOException {
+    return readLine(in);
+  }
+
+  /**
+   * @param in a stream
+   * @return the next line without its CRLF or LF, as ISO-8859-1, or null at the end of the stream
+   */
+  public static String readLine(java.io.InputStream in) throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     int b;
     while ((b = in.read()) >= 0) {

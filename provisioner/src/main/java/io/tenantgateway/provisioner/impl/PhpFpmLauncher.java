@@ -16,8 +16,10 @@ import java.util.List;
  * <p>When the gateway runs as root, each tenant gets a system user {@code tg-<id>} (created when
  * missing, no shell, no home) and the master itself is started as that user through util-linux
  * {@code setpriv}, so that neither the master nor its workers hold root. Otherwise every pool runs
- * as the gateway's own user. Where cgroups are writable, the master joins the tenant's groups
- * (memory, CPU, pids) before it forks a worker.
+ * as the gateway's own user. Where cgroups are writable, the master is moved into the tenant's groups
+ * (memory, CPU, pids) right after the spawn, while php-fpm starts up, and {@link #launch} returns only
+ * once it and any worker it forked meanwhile are in them (see {@link Cgroups#join}): nothing is sent
+ * to the pool before that.
  */
 public final class PhpFpmLauncher {
 
@@ -63,14 +65,6 @@ public final class PhpFpmLauncher {
     Files.writeString(layout.config(), config, StandardCharsets.UTF_8);
     identity.handOver(user, layout.dir(), layout.tmp());
     List<String> command = new ArrayList<>();
-    List<Path> procs = cgroups.prepare(spec.id(), spec.limits());
-    if (!procs.isEmpty()) {
-      StringBuilder join = new StringBuilder();
-      for (Path file : procs) {
-        join.append("echo $$ > '").append(file).append("' && ");
-      }
-      command.addAll(List.of("/bin/sh", "-c", join + "exec \"$@\"", "join-cgroups"));
-    }
     if (user.switchUser()) {
       command.addAll(List.of("setpriv", "--reuid=" + user.uid(), "--regid=" + user.gid(), "--init-groups",
         "--inh-caps=-all"));
@@ -83,7 +77,22 @@ public final class PhpFpmLauncher {
       .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.log().toFile()));
     builder.environment().clear();
     builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    return new Launched(builder.start(), user.uid());
+    Process process = builder.start();
+    try {
+      // the groups' limits are written while php-fpm starts; the move itself waits for the kernel
+      // (an RCU grace period), php-fpm meanwhile loads its extensions
+      cgroups.join(process.toHandle(), cgroups.prepare(spec.id(), spec.limits()));
+    } catch (IOException | RuntimeException e) {
+      if (!process.isAlive()) {
+        // php-fpm stopped by itself (a broken configuration): the start fails with its log
+        return new Launched(process, user.uid());
+      }
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      process.destroyForcibly();
+      throw e instanceof IOException ? (IOException) e
+        : new IOException("cannot move php-fpm into the cgroups of " + spec.id(), e);
+    }
+    return new Launched(process, user.uid());
   }
 
   /**

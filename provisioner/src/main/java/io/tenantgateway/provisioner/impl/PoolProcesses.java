@@ -1,6 +1,7 @@
 package io.tenantgateway.provisioner.impl;
 
 import io.tenantgateway.provisioner.PoolSpec;
+import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,23 +76,24 @@ public final class PoolProcesses {
   }
 
   /**
-   * SIGQUIT (php-fpm's graceful stop: workers finish their requests), then SIGKILL of the master and
-   * any worker left after {@code graceMillis}.
+   * Stops a master gracefully: SIGQUIT now (running requests finish), SIGKILL of the master and its
+   * workers if it is still alive after the grace. No thread waits meanwhile: with many pools
+   * stopping at once, waiting threads had taken the whole worker pool and pool starts queued
+   * behind them. Blocking only for the signal itself: call from a worker thread.
    *
+   * @param vertx for the grace timer
    * @param process the master
-   * @param graceMillis how long the graceful stop may take
+   * @param graceMillis time the graceful stop may take
    */
-  public void stopGracefully(Process process, long graceMillis) {
+  public void stopGracefully(Vertx vertx, Process process, long graceMillis) {
     signal(process.pid(), "QUIT");
-    try {
-      if (process.waitFor(graceMillis, TimeUnit.MILLISECONDS)) {
-        return;
+    long timer = vertx.setTimer(Math.max(1, graceMillis), id -> {
+      if (process.isAlive()) {
+        LOG.warn("php-fpm master {} did not stop within {} ms; killing it", process.pid(), graceMillis);
+        kill(process);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    LOG.warn("php-fpm master {} did not stop within {} ms; killing it", process.pid(), graceMillis);
-    kill(process);
+    });
+    process.onExit().thenRun(() -> vertx.cancelTimer(timer));
   }
 
   /**

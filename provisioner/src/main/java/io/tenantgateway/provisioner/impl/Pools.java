@@ -1,5 +1,6 @@
 package io.tenantgateway.provisioner.impl;
 
+import io.tenantgateway.provisioner.PoolEvents;
 import io.tenantgateway.provisioner.PoolSpec;
 import io.tenantgateway.provisioner.PoolStatus;
 import io.tenantgateway.provisioner.ProvisionerOptions;
@@ -24,6 +25,30 @@ public final class Pools {
   private final Function<PoolHandle, Future<Void>> readiness;
   private final ConcurrentMap<String, ManagedPool> byId = new ConcurrentHashMap<>();
   private volatile java.util.function.Consumer<io.tenantgateway.fcgi.FcgiEndpoint> stopping = endpoint -> { };
+  private volatile PoolEvents events = PoolEvents.NONE;
+  private final PoolEvents forwarder = new PoolEvents() {
+    @Override
+    public void started(String tenant, long millis, boolean afterCrash) {
+      events.started(tenant, millis, afterCrash);
+    }
+
+    @Override
+    public void startFailed(String tenant) {
+      events.startFailed(tenant);
+    }
+
+    @Override
+    public void crashed(String tenant) {
+      events.crashed(tenant);
+    }
+  };
+
+  /**
+   * @param listener told of starts, failed starts and crashes
+   */
+  public void onEvents(PoolEvents listener) {
+    this.events = listener;
+  }
 
   /**
    * @param listener told (on an event loop) when a pool starts stopping, so that connections kept
@@ -53,7 +78,7 @@ public final class Pools {
    */
   public ManagedPoolAccess get(PoolSpec spec) {
     ManagedPool pool = byId.computeIfAbsent(spec.id(), id -> new ManagedPool(vertx, options, processes, spec,
-      readiness::apply, endpoint -> stopping.accept(endpoint)));
+      readiness::apply, endpoint -> stopping.accept(endpoint), forwarder));
     return wanted -> pool.isActive() || admit(pool) ? pool.acquire(wanted)
       : Future.failedFuture(new io.tenantgateway.provisioner.PoolUnavailableException("all "
         + options.maxActivePools() + " active pools are busy", 5));
@@ -99,6 +124,17 @@ public final class Pools {
     return pool == null ? Future.succeededFuture() : pool.stop();
   }
 
+  /**
+   * Stops a deleted tenant's pool and forgets it.
+   *
+   * @param id a tenant id
+   * @return completes when its pool is stopped and gone from {@link #statuses()}
+   */
+  public Future<Void> remove(String id) {
+    ManagedPool pool = byId.get(id);
+    return pool == null ? Future.succeededFuture() : pool.stop().onComplete(ar -> byId.remove(id, pool));
+  }
+
   /** @return completes when every pool is stopped */
   public Future<Void> stopAll() {
     List<Future<Void>> stops = new ArrayList<>();
@@ -111,6 +147,22 @@ public final class Pools {
    */
   public void stopIdle(long now) {
     byId.values().forEach(pool -> pool.stopIfIdle(now));
+  }
+
+  /**
+   * @param id a tenant id
+   * @return its pool's status, or null when it never had a pool
+   */
+  public PoolStatus status(String id) {
+    ManagedPool pool = byId.get(id);
+    return pool == null ? null : pool.status();
+  }
+
+  /**
+   * @param forwarder copies each pool's log files into the gateway's log (blocking)
+   */
+  public void forwardLogs(PoolLogForwarder forwarder) {
+    byId.forEach((id, pool) -> forwarder.forward(id, pool.layout()));
   }
 
   /** @return every pool's status, by tenant id */

@@ -24,6 +24,8 @@ public final class TenantIdentity {
   private final java.util.Map<String, User> users = new java.util.concurrent.ConcurrentHashMap<>();
   private final long ownUid;
   private final long ownGid;
+  private final long uidMin;
+  private final long uidMax;
 
   /**
    * A Unix identity.
@@ -36,18 +38,22 @@ public final class TenantIdentity {
   public record User(String name, long uid, long gid, boolean switchUser) {
   }
 
-  private TenantIdentity(boolean root, long ownUid, long ownGid) {
+  private TenantIdentity(boolean root, long ownUid, long ownGid, long uidMin, long uidMax) {
     this.root = root;
     this.ownUid = ownUid;
     this.ownGid = ownGid;
+    this.uidMin = uidMin;
+    this.uidMax = uidMax;
   }
 
   /**
+   * @param uidMin lowest uid (and gid) a tenant user may have
+   * @param uidMax highest uid (and gid) a tenant user may have
    * @return the identity policy this process can apply
    */
-  public static TenantIdentity detect() {
+  public static TenantIdentity detect(long uidMin, long uidMax) {
     com.sun.security.auth.module.UnixSystem self = new com.sun.security.auth.module.UnixSystem();
-    return new TenantIdentity(self.getUid() == 0, self.getUid(), self.getGid());
+    return new TenantIdentity(self.getUid() == 0, self.getUid(), self.getGid(), uidMin, uidMax);
   }
 
   /** @return true when pools run as per-tenant users */
@@ -58,7 +64,8 @@ public final class TenantIdentity {
   /** @return a line for the start-up log and the pool listing */
   public String describe() {
     return root
-      ? "per-tenant Unix users (" + USER_PREFIX + "<id>), php-fpm master started as that user"
+      ? "per-tenant Unix users (" + USER_PREFIX + "<id>, uids " + uidMin + "-" + uidMax
+        + "), php-fpm master started as that user"
       : "not root: every pool runs as the gateway's own user (uid " + ownUid + "); tenants are not isolated "
         + "from each other";
   }
@@ -79,12 +86,19 @@ public final class TenantIdentity {
     String name = userName(tenantId);
     if (run("id", "-u", name).isEmpty()) {
       run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-        "--user-group", name);
+        "--user-group", "-K", "SYS_UID_MIN=" + uidMin, "-K", "SYS_UID_MAX=" + uidMax,
+        "-K", "SYS_GID_MIN=" + uidMin, "-K", "SYS_GID_MAX=" + uidMax, name);
     }
     String uid = run("id", "-u", name);
     String gid = run("id", "-g", name);
     if (uid.isEmpty() || gid.isEmpty()) {
-      throw new IOException("cannot create or find the Unix user " + name);
+      throw new IOException("cannot create or find the Unix user " + name + " (uids " + uidMin + "-" + uidMax
+        + " all taken?)");
+    }
+    if (Long.parseLong(uid) < uidMin || Long.parseLong(uid) > uidMax) {
+      throw new IOException("the Unix user " + name + " exists with uid " + uid + ", outside the tenant range "
+        + uidMin + "-" + uidMax + " (provisioner.uid_min/uid_max): it is not the gateway's; remove it or change the"
+        + " range");
     }
     User user = new User(name, Long.parseLong(uid), Long.parseLong(gid), true);
     users.put(tenantId, user);
