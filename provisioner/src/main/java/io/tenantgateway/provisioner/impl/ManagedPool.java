@@ -1,6 +1,7 @@
 package io.tenantgateway.provisioner.impl;
 
 import io.tenantgateway.fcgi.FcgiEndpoint;
+import io.tenantgateway.provisioner.PoolEvents;
 import io.tenantgateway.provisioner.PoolLease;
 import io.tenantgateway.provisioner.PoolSpec;
 import io.tenantgateway.provisioner.PoolState;
@@ -28,6 +29,8 @@ import java.util.function.Function;
 final class ManagedPool implements PoolHandle {
 
   private static final Logger LOG = LoggerFactory.getLogger(ManagedPool.class);
+  /** Time between two checks whether a starting pool listens, ms. */
+  static final long LISTEN_POLL_MS = 1;
 
   private final Vertx vertx;
   private final ProvisionerOptions options;
@@ -35,6 +38,9 @@ final class ManagedPool implements PoolHandle {
   private final PoolLayout layout;
   private final Function<PoolHandle, Future<Void>> readiness;
   private final java.util.function.Consumer<FcgiEndpoint> stopping;
+  private final PoolEvents events;
+  /** The current start follows a crash. */
+  private boolean startingAfterCrash;
 
   private PoolSpec spec;
   private FcgiEndpoint endpoint;
@@ -59,8 +65,10 @@ final class ManagedPool implements PoolHandle {
   private Promise<Void> stoppedWhileLaunching;
 
   ManagedPool(Vertx vertx, ProvisionerOptions options, PoolProcesses processes, PoolSpec spec,
-              Function<PoolHandle, Future<Void>> readiness, java.util.function.Consumer<FcgiEndpoint> stopping) {
+              Function<PoolHandle, Future<Void>> readiness, java.util.function.Consumer<FcgiEndpoint> stopping,
+              PoolEvents events) {
     this.stopping = stopping;
+    this.events = events;
     this.vertx = vertx;
     this.options = options;
     this.processes = processes;
@@ -131,6 +139,7 @@ final class ManagedPool implements PoolHandle {
         if (state == PoolState.STOPPED || state == PoolState.CRASHED) {
           start = true;
           delay = Math.max(0, notBefore - now);
+          startingAfterCrash = state == PoolState.CRASHED;
           state = PoolState.STARTING;
         }
       }
@@ -194,55 +203,86 @@ final class ManagedPool implements PoolHandle {
       gen = ++generation;
     }
     long spawnedAt = System.nanoTime();
+    long deadline = spawnedAt + options.startTimeout() * 1_000_000;
     long[] phases = new long[2];
-    vertx.<PhpFpmLauncher.Launched>executeBlocking(() -> processes.launch(current, layout), false)
-      .compose(launched -> {
-        phases[0] = System.nanoTime();
-        Promise<Void> stopWaiter;
-        CompletableFuture<Void> handled;
-        synchronized (this) {
-          process = launched.process();
-          uid = launched.uid();
-          startedAt = System.currentTimeMillis();
-          handled = launched.process().onExit().thenAccept(this::exited);
-          exitHandled = handled;
-          stopWaiter = state == PoolState.STOPPING ? stoppedWhileLaunching : null;
-          stoppedWhileLaunching = null;
-        }
-        if (stopWaiter != null) {
-          // stop() came while php-fpm was being launched: stop it now instead of probing it
-          handled.whenComplete((v, e) -> stopWaiter.tryComplete());
-          vertx.executeBlocking(() -> {
-            processes.stopGracefully(launched.process(), options.stopGrace());
-            return null;
-          }, false);
-          return Future.failedFuture("stopped while starting");
-        }
-        return readiness.apply(this).compose(v -> {
-          phases[1] = System.nanoTime();
-          return vertx.executeBlocking(() -> {
-            verifyListener(launched.uid());
-            return null;
-          }, false);
-        });
-      })
+    // one blocking task from spawn to a verified listener, then one hop to the event loop for the ping:
+    // on a busy machine every hop between threads costs a scheduling delay
+    vertx.<Void>executeBlocking(() -> {
+      PhpFpmLauncher.Launched launched = processes.launch(current, layout);
+      phases[0] = System.nanoTime();
+      if (!adopt(launched)) {
+        throw new java.io.IOException("stopped while starting");
+      }
+      awaitListener(launched.process(), launched.uid(), deadline);
+      phases[1] = System.nanoTime();
+      return null;
+    }, false)
+      .compose(v -> readiness.apply(this))
       .onComplete(ar -> {
         long end = System.nanoTime();
-        LOG.debug("pool {} start phases: launch {} ms, ping {} ms, peer check {} ms", current.id(),
+        LOG.debug("pool {} start phases: launch {} ms, listen and peer check {} ms, ping {} ms", current.id(),
           (phases[0] - spawnedAt) / 1_000_000, (phases[1] - phases[0]) / 1_000_000, (end - phases[1]) / 1_000_000);
         started(gen, ar.failed() ? ar.cause() : null, (end - spawnedAt) / 1_000_000);
       });
   }
 
   /**
-   * Checks that the process listening on the pool socket runs as the pool's user (SO_PEERCRED), so
-   * that no other process can pose as the tenant's pool.
+   * Makes a just-launched master this pool's process (its exit is then handled by {@link #exited}).
+   *
+   * @return false when stop() came while php-fpm was being launched: it is then stopped, not probed
    */
-  private void verifyListener(long expectedUid) throws java.io.IOException {
-    long actual = PeerCredentials.listenerUid(layout.socket());
-    if (actual != expectedUid) {
-      throw new java.io.IOException("socket " + layout.socket() + " is served by uid " + actual + ", expected "
-        + expectedUid);
+  private boolean adopt(PhpFpmLauncher.Launched launched) {
+    Promise<Void> stopWaiter;
+    CompletableFuture<Void> handled;
+    synchronized (this) {
+      process = launched.process();
+      uid = launched.uid();
+      startedAt = System.currentTimeMillis();
+      handled = launched.process().onExit().thenAccept(this::exited);
+      exitHandled = handled;
+      stopWaiter = state == PoolState.STOPPING ? stoppedWhileLaunching : null;
+      stoppedWhileLaunching = null;
+    }
+    if (stopWaiter == null) {
+      return true;
+    }
+    handled.whenComplete((v, e) -> stopWaiter.tryComplete());
+    vertx.executeBlocking(() -> {
+      processes.stopGracefully(vertx, launched.process(), options.stopGrace());
+      return null;
+    }, false);
+    return false;
+  }
+
+  /**
+   * Waits until php-fpm listens on the pool socket, then checks that the process listening runs as
+   * the pool's user (SO_PEERCRED), so that no other process can pose as the tenant's pool; the ping
+   * comes after. Blocking: polls every {@link #LISTEN_POLL_MS} with a connect, which fails at once
+   * while the socket is missing or not listening. (Polling with the FastCGI client instead cost a
+   * timer, a channel and an exception per attempt, 3 to 10 ms apart on a busy 2-core machine.)
+   */
+  private void awaitListener(Process master, long expectedUid, long deadlineNanos) throws java.io.IOException,
+    InterruptedException {
+    while (true) {
+      long actual;
+      try {
+        actual = PeerCredentials.listenerUid(layout.socket());
+      } catch (java.io.IOException notYet) {
+        if (!master.isAlive()) {
+          throw new java.io.IOException("php-fpm exited while starting: " + lastLogLines());
+        }
+        if (System.nanoTime() - deadlineNanos >= 0) {
+          throw new java.io.IOException("php-fpm did not listen on " + layout.socket() + " within the start timeout: "
+            + notYet.getMessage());
+        }
+        Thread.sleep(LISTEN_POLL_MS);
+        continue;
+      }
+      if (actual != expectedUid) {
+        throw new java.io.IOException("socket " + layout.socket() + " is served by uid " + actual + ", expected "
+          + expectedUid);
+      }
+      return;
     }
   }
 
@@ -251,10 +291,14 @@ final class ManagedPool implements PoolHandle {
     FcgiEndpoint target;
     Process failedProcess = null;
     Promise<Void> stopWaiter = null;
+    boolean running = false;
+    boolean startFailed = false;
+    boolean afterCrash;
     synchronized (this) {
       if (gen != generation) {
         return;
       }
+      afterCrash = startingAfterCrash;
       done = activation;
       target = endpoint;
       if (state == PoolState.STOPPING && process == null && stoppedWhileLaunching != null) {
@@ -270,6 +314,7 @@ final class ManagedPool implements PoolHandle {
         lastActivationMillis = millis;
         activation = null;
         LOG.info("pool {} RUNNING (pid {}, uid {}) after {} ms", spec.id(), pid(), uid, millis);
+        running = true;
         if (restartWanted) {
           restartWanted = false;
           stopLocked("configuration changed");
@@ -277,8 +322,15 @@ final class ManagedPool implements PoolHandle {
       } else {
         activation = null;
         failedProcess = process;
+        process = null;
+        startFailed = true;
         recordCrashLocked("start failed: " + (failure == null ? "stopped while starting" : failure.getMessage()));
       }
+    }
+    if (running) {
+      events.started(spec.id(), millis, afterCrash);
+    } else if (startFailed) {
+      events.startFailed(spec.id());
     }
     if (failedProcess != null) {
       processes.kill(failedProcess);
@@ -299,6 +351,7 @@ final class ManagedPool implements PoolHandle {
   private void exited(Process exitedProcess) {
     Promise<FcgiEndpoint> restartFor = null;
     boolean killOrphans = false;
+    boolean crashedNow = false;
     String tenant;
     synchronized (this) {
       if (exitedProcess != process) {
@@ -315,8 +368,12 @@ final class ManagedPool implements PoolHandle {
       } else if (state == PoolState.RUNNING) {
         recordCrashLocked("master exited with status " + exitedProcess.exitValue());
         killOrphans = true;
+        crashedNow = true;
       }
       tenant = spec.id();
+    }
+    if (crashedNow) {
+      events.crashed(tenant);
     }
     if (killOrphans) {
       // workers of a killed master live on, keep serving kept-alive connections unsupervised
@@ -411,7 +468,7 @@ final class ManagedPool implements PoolHandle {
       return;
     }
     vertx.executeBlocking(() -> {
-      processes.stopGracefully(running, options.stopGrace());
+      processes.stopGracefully(vertx, running, options.stopGrace());
       return null;
     }, false);
   }
@@ -442,7 +499,7 @@ final class ManagedPool implements PoolHandle {
 
   synchronized PoolStatus status() {
     return new PoolStatus(spec.id(), state, pid(), process == null ? -1 : uid, process == null ? 0 : startedAt,
-      requests, lastActivationMillis, crashTimes.size());
+      requests, lastActivationMillis, crashTimes.size(), -1);
   }
 
   private long pid() {
