@@ -257,32 +257,35 @@ final class ManagedPool implements PoolHandle {
   /**
    * Waits until php-fpm listens on the pool socket, then checks that the process listening runs as
    * the pool's user (SO_PEERCRED), so that no other process can pose as the tenant's pool; the ping
-   * comes after. Blocking: polls every {@link #LISTEN_POLL_MS} with a connect, which fails at once
-   * while the socket is missing or not listening. (Polling with the FastCGI client instead cost a
-   * timer, a channel and an exception per attempt, 3 to 10 ms apart on a busy 2-core machine.)
+   * comes after. Blocking: polls every {@link #LISTEN_POLL_MS}, for the socket file, then with a
+   * connect. (Polling with the FastCGI client instead cost a timer, a channel and an exception per
+   * attempt, 3 to 10 ms apart on a busy 2-core machine.)
    */
   private void awaitListener(Process master, long expectedUid, long deadlineNanos) throws java.io.IOException,
     InterruptedException {
+    String notYet = "no socket yet";
     while (true) {
-      long actual;
-      try {
-        actual = PeerCredentials.listenerUid(layout.socket());
-      } catch (java.io.IOException notYet) {
-        if (!master.isAlive()) {
-          throw new java.io.IOException("php-fpm exited while starting: " + lastLogLines());
+      // a stat while php-fpm is still loading: cheaper than a connect that fails with an exception
+      if (java.nio.file.Files.exists(layout.socket())) {
+        try {
+          long actual = PeerCredentials.listenerUid(layout.socket());
+          if (actual != expectedUid) {
+            throw new SecurityException("socket " + layout.socket() + " is served by uid " + actual + ", expected "
+              + expectedUid);
+          }
+          return;
+        } catch (java.io.IOException notListening) {
+          notYet = notListening.getMessage();
         }
-        if (System.nanoTime() - deadlineNanos >= 0) {
-          throw new java.io.IOException("php-fpm did not listen on " + layout.socket() + " within the start timeout: "
-            + notYet.getMessage());
-        }
-        Thread.sleep(LISTEN_POLL_MS);
-        continue;
       }
-      if (actual != expectedUid) {
-        throw new java.io.IOException("socket " + layout.socket() + " is served by uid " + actual + ", expected "
-          + expectedUid);
+      if (!master.isAlive()) {
+        throw new java.io.IOException("php-fpm exited while starting: " + lastLogLines());
       }
-      return;
+      if (System.nanoTime() - deadlineNanos >= 0) {
+        throw new java.io.IOException("php-fpm did not listen on " + layout.socket() + " within the start timeout: "
+          + notYet);
+      }
+      Thread.sleep(LISTEN_POLL_MS);
     }
   }
 

@@ -86,7 +86,7 @@ public final class PoolProcesses {
    * @param graceMillis time the graceful stop may take
    */
   public void stopGracefully(Vertx vertx, Process process, long graceMillis) {
-    signal(process.pid(), "QUIT");
+    signal(process.pid(), jnr.constants.platform.Signal.SIGQUIT);
     long timer = vertx.setTimer(Math.max(1, graceMillis), id -> {
       if (process.isAlive()) {
         LOG.warn("php-fpm master {} did not stop within {} ms; killing it", process.pid(), graceMillis);
@@ -164,13 +164,12 @@ public final class PoolProcesses {
     return true;
   }
 
-  private static void signal(long pid, String signal) {
+  private static void signal(long pid, jnr.constants.platform.Signal signal) {
     try {
-      new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor(5, TimeUnit.SECONDS);
+      Libc.signal(pid, signal);
     } catch (IOException e) {
-      LOG.warn("kill -{} {} failed: {}", signal, pid, e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      LOG.warn("cannot signal php-fpm master: {}", e.getMessage());
     }
   }
+
 }

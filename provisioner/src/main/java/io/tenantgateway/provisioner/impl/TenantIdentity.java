@@ -84,23 +84,30 @@ public final class TenantIdentity {
       return known;
     }
     String name = userName(tenantId);
-    if (run("id", "-u", name).isEmpty()) {
-      run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-        "--user-group", "-K", "SYS_UID_MIN=" + uidMin, "-K", "SYS_UID_MAX=" + uidMax,
-        "-K", "SYS_GID_MIN=" + uidMin, "-K", "SYS_GID_MAX=" + uidMax, name);
+    jnr.posix.Passwd entry = Libc.user(name);
+    if (entry == null) {
+      try {
+        run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
+          "--user-group", "-K", "SYS_UID_MIN=" + uidMin, "-K", "SYS_UID_MAX=" + uidMax,
+          "-K", "SYS_GID_MIN=" + uidMin, "-K", "SYS_GID_MAX=" + uidMax, name);
+      } catch (IOException failed) {
+        if (Libc.user(name) == null) {
+          throw failed;
+        }
+      }
+      entry = Libc.user(name);
     }
-    String uid = run("id", "-u", name);
-    String gid = run("id", "-g", name);
-    if (uid.isEmpty() || gid.isEmpty()) {
-      throw new IOException("cannot create or find the Unix user " + name + " (uids " + uidMin + "-" + uidMax
-        + " all taken?)");
+    if (entry == null) {
+      throw new IOException("cannot find the Unix user " + name + " just created");
     }
-    if (Long.parseLong(uid) < uidMin || Long.parseLong(uid) > uidMax) {
+    long uid = entry.getUID();
+    long gid = entry.getGID();
+    if (uid < uidMin || uid > uidMax) {
       throw new IOException("the Unix user " + name + " exists with uid " + uid + ", outside the tenant range "
         + uidMin + "-" + uidMax + " (provisioner.uid_min/uid_max): it is not the gateway's; remove it or change the"
         + " range");
     }
-    User user = new User(name, Long.parseLong(uid), Long.parseLong(gid), true);
+    User user = new User(name, uid, gid, true);
     users.put(tenantId, user);
     return user;
   }
@@ -136,7 +143,7 @@ public final class TenantIdentity {
     return USER_PREFIX + tenantId.substring(0, 20) + "-" + String.format("%08x", tenantId.hashCode());
   }
 
-  private static String run(String... command) throws IOException {
+  private static void run(String... command) throws IOException {
     Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
       String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
@@ -144,7 +151,10 @@ public final class TenantIdentity {
         process.destroyForcibly();
         throw new IOException(String.join(" ", command) + " did not finish");
       }
-      return process.exitValue() == 0 ? out : "";
+      if (process.exitValue() != 0) {
+        throw new IOException(command[0] + " " + command[command.length - 1] + " failed (exit "
+          + process.exitValue() + "): " + out);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);
