@@ -26,12 +26,13 @@ final class AdminAccess {
   /**
    * @param host {@code admin.host}
    * @param token {@code admin.token}
+   * @param failures the wrong tokens counted per address, used when there is a token
    * @return the authentication handler, or null when the listener is open (empty token, loopback host)
    * @throws ConfigException when the token is empty and the host is not a loopback address
    */
-  static BearerAuth authFor(String host, String token) {
+  static BearerAuth authFor(String host, String token, AuthFailures failures) {
     if (!token.isEmpty()) {
-      return new BearerAuth(token);
+      return new BearerAuth(token, failures);
     }
     if (!isLoopback(host)) {
       throw new ConfigException("admin.token (GATEWAY_ADMIN_TOKEN): empty, but admin.host (GATEWAY_ADMIN_HOST) is "

@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * health checks, and the OpenAPI description ({@code admin-api.yaml}) at {@code GET /v1/openapi.yaml}.
  * Runs on its own {@code admin.host:admin.port}, with {@code Authorization: Bearer <admin.token>} on
  * everything but {@code /healthz}, {@code /readyz} and the dashboard ({@link DashboardRoutes}), which
- * logs in with the same token.
+ * logs in with the same token. An address that presents too many wrong tokens is refused with 429 for a
+ * while ({@link AuthFailures}).
  */
 public final class AdminServer {
 
@@ -62,7 +63,9 @@ public final class AdminServer {
     String host = config.string("admin.host");
     BearerAuth auth;
     try {
-      auth = AdminAccess.authFor(host, config.string("admin.token"));
+      auth = AdminAccess.authFor(host, config.string("admin.token"), new AuthFailures(
+        config.integer("admin.max_auth_failures"), config.number("admin.auth_window_s") * 1000,
+        AuthFailures.MAX_ADDRESSES, AuthFailures.MONOTONIC_MS));
     } catch (ConfigException e) {
       return Future.failedFuture(e);
     }

@@ -12,20 +12,25 @@ import java.security.NoSuchAlgorithmException;
 /**
  * Lets a request through only with {@code Authorization: Bearer <token>}. The comparison runs over
  * SHA-256 digests of both values, so its time tells nothing about the token, not even its length.
- * A refusal is logged with the caller's address, method and path, never the token.
+ * A refusal is logged with the caller's address, method and path, never the token. Wrong tokens are
+ * counted per address ({@link AuthFailures}); an address with too many is refused with 429 and
+ * {@code Retry-After} before any comparison, here and at the dashboard login.
  */
 final class BearerAuth implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(BearerAuth.class);
   private static final String SCHEME = "bearer ";
 
+  private final AuthFailures failures;
   private volatile byte[] expectedDigest;
 
   /**
    * @param token the admin token, not empty
+   * @param failures the wrong tokens counted per address
    */
-  BearerAuth(String token) {
+  BearerAuth(String token, AuthFailures failures) {
     this.expectedDigest = sha256(token);
+    this.failures = failures;
   }
 
   /**
@@ -37,10 +42,16 @@ final class BearerAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    long retryAfter = retryAfterSeconds(ctx);
+    if (retryAfter > 0) {
+      ctx.fail(new ApiException(429, "too many failed authentications from this address; try again in "
+        + retryAfter + " s").header("Retry-After", String.valueOf(retryAfter)));
+      return;
+    }
     String header = ctx.request().getHeader("Authorization");
     String presented = header != null && header.regionMatches(true, 0, SCHEME, 0, SCHEME.length())
       ? header.substring(SCHEME.length()).trim() : null;
-    if (matches(presented)) {
+    if (authenticate(ctx, presented)) {
       ctx.next();
       return;
     }
@@ -49,11 +60,30 @@ final class BearerAuth implements Handler<RoutingContext> {
   }
 
   /**
-   * @param presented a token a caller presented, or null
-   * @return true when it is the admin token; compared in constant time over digests
+   * @param ctx a request about to authenticate
+   * @return whole seconds until its address may authenticate again, 0 when it may now
    */
-  boolean matches(String presented) {
-    return presented != null && MessageDigest.isEqual(expectedDigest, sha256(presented));
+  long retryAfterSeconds(RoutingContext ctx) {
+    return failures.retryAfterSeconds(AdminRequests.remoteAddress(ctx));
+  }
+
+  /**
+   * Compares in constant time over digests; a wrong token (not a missing or empty one) counts as a
+   * failure of the request's address. Callers check {@link #retryAfterSeconds} first.
+   *
+   * @param ctx the request
+   * @param presented the token it presented, or null
+   * @return true when it is the admin token
+   */
+  boolean authenticate(RoutingContext ctx, String presented) {
+    if (presented == null || presented.isEmpty()) {
+      return false;
+    }
+    if (MessageDigest.isEqual(expectedDigest, sha256(presented))) {
+      return true;
+    }
+    failures.failed(AdminRequests.remoteAddress(ctx));
+    return false;
   }
 
   /**

@@ -73,7 +73,7 @@ final class DashboardAssets {
 
   /**
    * @param ctx the request
-   * @param status 200, or 401 after a wrong token
+   * @param status 200, 401 after a wrong token, or 429 while the address is blocked
    * @param error the message above the form, or null
    * @return completes when written
    */

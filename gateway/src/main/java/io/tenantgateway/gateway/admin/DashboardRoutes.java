@@ -19,7 +19,9 @@ import java.util.function.Function;
  *   <li>{@code GET /dashboard}: the login form, or the page once logged in. {@code POST /dashboard/login}
  *   takes the admin token from a form body (never a URL), compares it as {@link BearerAuth} does, starts
  *   a session ({@link DashboardSession}) and redirects to the page; a wrong token gets the form again
- *   with 401, logged as every admin refusal is. {@code POST /dashboard/logout} ends the session.</li>
+ *   with 401, logged as every admin refusal is, and counts with the bearer API's wrong tokens
+ *   ({@link AuthFailures}): a blocked address gets the form with 429 and {@code Retry-After}.
+ *   {@code POST /dashboard/logout} ends the session.</li>
  *   <li>{@code GET /dashboard/api/tenants} ({@link DashboardData}) and
  *   {@code POST /dashboard/api/tenants/{id}/start|stop|restart} (the {@code /v1} pool actions, same
  *   replies): a logged-in session only (else 401); the POSTs also need the session's CSRF token in
@@ -119,8 +121,14 @@ final class DashboardRoutes {
 
   private Future<Void> logIn(RoutingContext ctx) {
     if (auth != null) {
+      long retryAfter = auth.retryAfterSeconds(ctx);
+      if (retryAfter > 0) {
+        ctx.response().putHeader("Retry-After", String.valueOf(retryAfter));
+        return assets.login(ctx, 429, "Too many failed logins from this address. Try again in " + retryAfter
+          + (retryAfter == 1 ? " second." : " seconds."));
+      }
       String token = ctx.request().getFormAttribute(TOKEN_FIELD);
-      if (!auth.matches(token)) {
+      if (!auth.authenticate(ctx, token)) {
         BearerAuth.logRefusal(ctx, token == null || token.isEmpty() ? "dashboard login without a token"
           : "wrong credentials");
         return assets.login(ctx, 401, "That is not the admin token.");

@@ -79,6 +79,9 @@ abstract class AdminApiContractTest {
       "GATEWAY_POOL_TEMPLATE", "../conf/php-fpm-pool.conf",
       "GATEWAY_RUN_DIR", work.resolve("run").toString()));
     env.putAll(registrySettings(work));
+    // everyApiRouteNeedsTheToken presents more wrong tokens than admin.max_auth_failures allows by
+    // default; the throttle has its own test (AdminAuthThrottleTest)
+    env.put("GATEWAY_ADMIN_MAX_AUTH_FAILURES", "1000");
     gateway = Gateway.start(GatewayConfig.load(env)).await(30, TimeUnit.SECONDS);
     admin = new AdminClient(gateway.adminPort(), TOKEN);
   }

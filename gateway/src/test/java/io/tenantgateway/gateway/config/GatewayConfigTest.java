@@ -242,6 +242,22 @@ class GatewayConfigTest {
   }
 
   @Test
+  void adminThrottleSettingsAreCheckedLikeTheOthers() throws IOException {
+    GatewayConfig defaults = load("");
+    assertEquals(10, defaults.integer("admin.max_auth_failures"));
+    assertEquals(60, defaults.number("admin.auth_window_s"));
+    GatewayConfig set = load("admin: { max_auth_failures: 3, auth_window_s: 300 }\n");
+    assertEquals(3, set.integer("admin.max_auth_failures"));
+    assertEquals(300, set.number("admin.auth_window_s"));
+    assertEquals(file + ": admin.max_auth_failures: 0 is outside 1..1000000",
+      fails("admin: { max_auth_failures: 0 }\n"));
+    assertEquals(file + ": admin.auth_window_s: expected a whole number, got '1m'",
+      fails("admin: { auth_window_s: 1m }\n"));
+    env.put("GATEWAY_ADMIN_AUTH_WINDOW_S", "86401");
+    assertEquals("GATEWAY_ADMIN_AUTH_WINDOW_S: 86401 is outside 1..86400", fails(""));
+  }
+
+  @Test
   void rangeBoundsAreAllowed() throws IOException {
     for (Setting setting : GatewayConfig.SETTINGS) {
       if (!setting.isNumber()) {
