@@ -126,6 +126,7 @@ class OpenApiDocumentTest {
       assertTrue(responses.fieldNames().next().startsWith("2"), operation + " lists its success first");
       boolean open = node.has("security") && node.get("security").isEmpty();
       assertEquals(!open, responses.has("401"), operation + ": 401 listed iff a token is required");
+      assertEquals(!open, responses.has("429"), operation + ": 429 (too many wrong tokens) listed with 401");
       if (operation.contains("{id}")) {
         assertTrue(responses.has("404"), operation + " lists 404 for an unknown tenant");
       }
