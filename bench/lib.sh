@@ -76,12 +76,13 @@ install_missing() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"
 }
 
-# Removes $TMP unless KEEP_TMP=1 or the run failed in its setup (exit status $1 other than
-# 0 PASS, 2 FAIL, 130/143 interrupted); $2 says what the kept dir holds.
+# Removes $TMP unless KEEP_TMP=1, the verdict was FAIL or the setup failed (exit status $1 other
+# than 0 PASS, 130/143 interrupted); $2 says what the kept dir holds.
 remove_tmp_unless_kept() {
   local rc="$1" what="$2"
   [[ -n "$TMP" && -d "$TMP" ]] || return 0
-  if [[ "$KEEP_TMP" == 1 || ! " 0 2 130 143 " == *" $rc "* ]]; then
+  # kept on a FAIL verdict (2) or a setup failure: the logs tell why
+  if [[ "$KEEP_TMP" == 1 || ! " 0 130 143 " == *" $rc "* ]]; then
     log "kept $TMP ($what)"
   else
     rm -rf "$TMP"

@@ -3,9 +3,11 @@
 # Many-tenants benchmark: TENANTS managed tenants (each its own on-demand php-fpm pool) under a
 # skewed load, then a check that every pool went away again and nothing leaked.
 #
-#   bench/many-tenants.sh                                # 200 tenants, 120 s of load, idle 2 s
+#   bench/many-tenants.sh                                # 200 tenants, 120 s at 1000 req/s, idle 2 s
+#   RATE=0 bench/many-tenants.sh                         # unpaced: as fast as the gateway answers
 #   TENANTS=50 DURATION=20 bench/many-tenants.sh         # a short run
 #   IDLE=5 bench/many-tenants.sh                         # idle_timeout_s of every tenant
+#   RAMP=0 bench/many-tenants.sh                         # measure from the first request (default 15 s ramp)
 #   WRK_TIMEOUT=2s bench/many-tenants.sh                 # wrk's per-request timeout (default 10s)
 #   KEEP_TMP=1 bench/many-tenants.sh                     # keep the temp dir (configs, logs, samples)
 #
@@ -15,6 +17,19 @@
 #   each request's Host from a Zipf distribution over the tenants (s = 1.1, rank k has weight
 #   1/k^s; cumulative weights precomputed in init, picked with math.random and a binary search).
 #   The Lua script also counts responses whose body is not "hello world".
+# Pacing: RATE requests per second in all (default 1000): each wrk thread hands out send slots
+#   RATE/threads apart (wrk's delay() hook, with a monotonic clock through LuaJIT's ffi). Paced,
+#   the churn depends on the load, not on how fast the machine is: a tenant of rate r idles out
+#   between two requests with probability e^(-r*IDLE), so 1000 req/s over 200 tenants, idle 2 s,
+#   should give about 17 pool starts per second. Unpaced (RATE=0), a fast machine keeps every pool
+#   warm and a slow one keeps restarting them: two stable regimes, each self-sustaining, since
+#   slow starts lower the rate each tenant sees, which makes more of them idle out.
+# Ramp: the same load for RAMP (15) seconds before the measured DURATION, not measured: from
+#   cold, every tenant's first request starts a pool at once (~200 starts in the first seconds,
+#   each then takes ~350 ms on 2 cores), which is a start-up storm, not the steady churn. The
+#   leak baseline is taken before the ramp; masters and memory are sampled from its start.
+# Pool starts: the gateway's "RUNNING (pid ..) after N ms" lines of the measured phase give the
+#   count and the p50/p99 of the start time (spawn to first answered ping).
 # Before the load: one request to t1 and its idle stop (loads the gateway's classes, so the fd
 #   baseline is not the count of a JVM that has never served a request); then the baseline:
 #   php-fpm masters running a config under the run dir, run/pools/*/php.sock files, gateway fds.
@@ -23,7 +38,6 @@
 # After the load: wait IDLE+5 s, then the same counts: zero masters, zero sockets, gateway fds
 #   within +10 of the baseline. Then (informational, not in the verdict) up to SETTLE_MAX (30) more
 #   seconds for the masters to go, and the counts at that point.
-# Activations: "RUNNING (pid" lines the gateway logged during the load.
 #
 # PASS: zero failed requests (non-2xx/3xx + socket errors + wrong bodies) and nothing leaked.
 # Exit status: 0 PASS, 2 FAIL, 1 the setup failed. Every process started here is stopped on exit.
@@ -38,6 +52,8 @@ source "$REPO_ROOT/bench/lib.sh"
 TENANTS="${TENANTS:-200}"
 IDLE="${IDLE:-2}"
 DURATION="${DURATION:-120}"
+RATE="${RATE:-1000}"
+RAMP="${RAMP:-15}"
 WRK_TIMEOUT="${WRK_TIMEOUT:-10s}"
 KEEP_TMP="${KEEP_TMP:-0}"
 # after the verdict's IDLE+5 s check: wait up to SETTLE_MAX more seconds for the masters to go and
@@ -149,6 +165,30 @@ function init(args)
   wrk.path = "/hello.php"
 end
 
+-- pacing: this thread's share of $RATE req/s, one send slot every interval ms (0: unpaced)
+local interval = $RATE > 0 and $THREADS * 1000 / $RATE or 0
+local next_slot = 0
+local now_ms
+if interval > 0 then
+  local ffi = require("ffi")
+  ffi.cdef[[
+    typedef struct { long tv_sec; long tv_nsec; } tg_timespec;
+    int clock_gettime(int clock, tg_timespec *ts);
+  ]]
+  local ts = ffi.new("tg_timespec")
+  now_ms = function()
+    ffi.C.clock_gettime(1, ts)
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  function delay()
+    local now = now_ms()
+    if next_slot < now then next_slot = now end
+    local wait = next_slot - now
+    next_slot = next_slot + interval
+    return math.floor(wait)
+  end
+end
+
 function request()
   local r = math.random() * total
   local lo, hi = 1, n
@@ -179,7 +219,8 @@ EOF
 write_sampler() {
   cat >"$TMP/sampler.py" <<'PY'
 # Every second: gateway VmRSS and the summed VmRSS of php-fpm masters running a config under the
-# run dir plus their descendants (and their summed Pss, which counts shared pages once).
+# run dir plus their descendants; every fifth second also their summed Pss, which counts shared
+# pages once (reading smaps_rollup of hundreds of processes every second took ~8% of the CPU).
 # Appends "<epoch> <gateway kB> <php-fpm RSS kB> <masters> <php-fpm PSS kB>" lines.
 import os, sys, time
 gw, run_dir, out = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -201,8 +242,10 @@ def rss_kb(pid):
 def pss_kb(pid):
     return field_kb("/proc/%d/smaps_rollup" % pid, "Pss:")
 
+tick = 0
 while True:
     t = time.time()
+    tick += 1
     parent, masters = {}, []
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -222,11 +265,15 @@ while True:
         if ppid in family or parent.get(ppid) in family:
             family.add(pid)
     fpm = sum(rss_kb(p) for p in family)
-    fpm_pss = sum(pss_kb(p) for p in family)
+    fpm_pss = sum(pss_kb(p) for p in family) if tick % 5 == 1 else 0
     with open(out, "a") as f:
         f.write("%d %d %d %d %d\n" % (t, rss_kb(gw), fpm, len(masters), fpm_pss))
     time.sleep(max(0.0, 1.0 - (time.time() - t)))
 PY
+}
+
+pace() {
+  if [[ "$RATE" == 0 ]]; then echo "unpaced"; else echo "paced at $RATE req/s"; fi
 }
 
 to_ms() {
@@ -264,21 +311,34 @@ main() {
   [[ "$code" == 200 ]] || { tail -n 30 "$TMP/gateway.log" >&2; die "warm-up request to t1 answered $code"; }
   wait_no_masters $(( IDLE + 30 ))
   sleep 1
-  local warm_acts pre_m pre_s pre_fd
-  warm_acts="$(grep -c 'RUNNING (pid' "$TMP/gateway.log" || true)"
+  local pre_m pre_s pre_fd
   pre_m="$(count_masters)"; pre_s="$(count_sockets)"; pre_fd="$(count_fds)"
   log "before: masters $pre_m, sockets $pre_s, gateway fds $pre_fd"
 
   start_bg "$TMP/sampler.out" python3 "$TMP/sampler.py" "$GATEWAY_PID" "$TMP/run" "$TMP/samples.txt"
   local sampler=$STARTED_PID
-  log "load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT, Zipf s=$ZIPF_S over $TENANTS tenants"
+  if (( RAMP > 0 )); then
+    log "ramp: the same load for ${RAMP} s, not measured"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${RAMP}s" --timeout "$WRK_TIMEOUT" \
+      -s "$TMP/zipf.lua" "http://127.0.0.1:$PORT_HTTP/" >"$TMP/wrk-ramp.txt" 2>&1 \
+      || { cat "$TMP/wrk-ramp.txt" >&2; die "wrk failed during the ramp"; }
+  fi
+  local measured_from
+  measured_from="$(grep -c '' "$TMP/gateway.log" || true)"
+  log "load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT, Zipf s=$ZIPF_S over $TENANTS tenants, $(pace)"
   local wrk_rc=0
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency --timeout "$WRK_TIMEOUT" \
     -s "$TMP/zipf.lua" "http://127.0.0.1:$PORT_HTTP/" >"$TMP/wrk.txt" 2>&1 || wrk_rc=$?
   stop_and_forget "$sampler"
   (( wrk_rc == 0 )) || { cat "$TMP/wrk.txt" >&2; die "wrk failed (rc $wrk_rc)"; }
   kill -0 "$GATEWAY_PID" 2>/dev/null || { tail -n 30 "$TMP/gateway.log" >&2; die "the gateway died during the load"; }
-  local acts=$(( $(grep -c 'RUNNING (pid' "$TMP/gateway.log" || true) - warm_acts ))
+  local acts start_p50 start_p99
+  tail -n +"$(( measured_from + 1 ))" "$TMP/gateway.log" | grep -a 'RUNNING (pid' \
+    | awk '{ print $(NF - 1) }' | sort -n >"$TMP/start-ms.txt" || true
+  acts="$(wc -l <"$TMP/start-ms.txt")"
+  read -r start_p50 start_p99 <<<"$(awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "- -"; exit }
+    i50 = int(NR * 0.5 + 0.999); i99 = int(NR * 0.99 + 0.999); print v[i50], v[i99] }' "$TMP/start-ms.txt")"
   local masters_end
   masters_end="$(tail -n 1 "$TMP/samples.txt" | awk '{ print $4 }')"
 
@@ -322,7 +382,7 @@ main() {
   echo "kernel: $(uname -r)"
   echo "php:    $("$(find_php_fpm)" -v | head -n 1)"
   echo "setup:  $TENANTS managed tenants, max_children $MAX_CHILDREN, idle_timeout_s $IDLE, pm = static (conf/php-fpm-pool.conf)"
-  echo "load:   wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT, Host ~ Zipf(s=$ZIPF_S)"
+  echo "load:   wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency --timeout $WRK_TIMEOUT, Host ~ Zipf(s=$ZIPF_S), $(pace), after a ${RAMP} s ramp"
   echo
   echo "== load"
   printf '%-34s %s\n' "requests" "$reqs"
@@ -331,7 +391,8 @@ main() {
     || printf '%-34s %s\n' "  wrk:" "$(grep 'Socket errors:' "$TMP/wrk.txt" | sed 's/^ *//')"
   printf '%-34s %s\n' "req/s" "$rps"
   printf '%-34s %s / %s\n' "latency p50 / p99 (ms)" "$p50" "$p99"
-  printf '%-34s %s\n' "activations (pool starts)" "$acts"
+  printf '%-34s %s (%s/s)\n' "activations (pool starts)" "$acts" "$(awk -v a="$acts" -v d="$DURATION" 'BEGIN { printf "%.1f", a / d }')"
+  printf '%-34s %s / %s\n' "pool start p50 / p99 (ms)" "$start_p50" "$start_p99"
   printf '%-34s %s (at end of load: %s)\n' "peak concurrent masters" "$peak_masters" "${masters_end:-?}"
   printf '%-34s %s MiB\n' "peak gateway RSS" "$peak_gw"
   printf '%-34s %s MiB (summed PSS: %s MiB)\n' "peak php-fpm RSS (all pools)" "$peak_fpm" "$peak_pss"
