@@ -13,15 +13,17 @@ import java.util.Objects;
  */
 public final class FcgiEndpoint {
 
+  private final String location;
   private final String key;
   private final SocketAddress address;
   private final int maxConnections;
 
-  private FcgiEndpoint(String key, SocketAddress address, int maxConnections) {
+  private FcgiEndpoint(String location, String instance, SocketAddress address, int maxConnections) {
     if (maxConnections < 1) {
       throw new IllegalArgumentException("maxConnections must be at least 1, was " + maxConnections);
     }
-    this.key = key;
+    this.location = location;
+    this.key = instance == null ? location : location + "#" + instance;
     this.address = address;
     this.maxConnections = maxConnections;
   }
@@ -32,7 +34,7 @@ public final class FcgiEndpoint {
    * @return the endpoint
    */
   public static FcgiEndpoint unix(String path, int maxConnections) {
-    return new FcgiEndpoint("unix:" + path, SocketAddress.domainSocketAddress(path), maxConnections);
+    return new FcgiEndpoint("unix:" + path, null, SocketAddress.domainSocketAddress(path), maxConnections);
   }
 
   /**
@@ -42,7 +44,8 @@ public final class FcgiEndpoint {
    * @return the endpoint
    */
   public static FcgiEndpoint tcp(String host, int port, int maxConnections) {
-    return new FcgiEndpoint("tcp:" + host + ":" + port, SocketAddress.inetSocketAddress(port, host), maxConnections);
+    return new FcgiEndpoint("tcp:" + host + ":" + port, null, SocketAddress.inetSocketAddress(port, host),
+      maxConnections);
   }
 
   /**
@@ -79,7 +82,20 @@ public final class FcgiEndpoint {
   }
 
   /**
-   * @return {@code unix:/path} or {@code tcp:host:port}; endpoints with the same key share a pool
+   * The same address for one run of the server behind it, such as one start of a php-fpm master.
+   * Endpoints of different instances share no connections: closing those of a stopped run (which
+   * may happen late) leaves the connections and waiting requests of the next run alone.
+   *
+   * @param instance names the run, e.g. a start counter
+   * @return the endpoint of that run
+   */
+  public FcgiEndpoint instance(String instance) {
+    return new FcgiEndpoint(location, instance, address, maxConnections);
+  }
+
+  /**
+   * @return {@code unix:/path} or {@code tcp:host:port}, followed by {@code #instance} for an
+   *     {@link #instance}; endpoints with the same key share a pool
    */
   public String key() {
     return key;

@@ -265,6 +265,29 @@ class PoolLifecycleTest {
   }
 
   @Test
+  void lateCloseOfAStoppedPoolsConnectionsLeavesTheNextStartAlone() throws Exception {
+    manager(defaults());
+    // the gateway closes a stopping pool's connections from an event-loop task, which can run after
+    // the pool has stopped and started again; here it runs 600 ms late
+    manager.onStopping(endpoint -> vertx.setTimer(600, t -> client.closeEndpoint(endpoint)));
+    PoolSpec spec = spec("pt-late", docroot, 2, 60);
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    await(manager.stop("pt-late"));
+
+    // the next start: two requests take both workers, the third waits in the client's queue while
+    // the previous run's close comes in
+    List<Future<Reply>> replies = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      replies.add(request(manager, client, spec, "sleep.php"));
+    }
+    for (Future<Reply> reply : replies) {
+      Reply r = await(reply);
+      assertEquals(200, r.status(), r.body());
+      assertEquals("slept", r.body());
+    }
+  }
+
+  @Test
   void startFailureIsReportedWithTheLog() throws Exception {
     Path template = base.resolve("broken.conf");
     Files.writeString(template, Files.readString(TEMPLATE).replaceAll("\npm = \\w+", "\npm = no-such-pm"));

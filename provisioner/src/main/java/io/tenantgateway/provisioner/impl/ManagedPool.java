@@ -75,11 +75,20 @@ final class ManagedPool implements PoolHandle {
     this.layout = PoolLayout.of(options.runDir(), spec.id());
     this.readiness = readiness;
     this.spec = spec;
-    this.endpoint = FcgiEndpoint.unix(layout.socket().toString(), spec.maxChildren());
+    this.endpoint = endpointOf(0, spec.maxChildren());
   }
 
   PoolLayout layout() {
     return layout;
+  }
+
+  /**
+   * The endpoint of one start: each start's connections are its own, so that closing a stopped
+   * run's connections, which the gateway does from an event-loop task that may run late, cannot
+   * close those of the next run or fail the requests waiting for them.
+   */
+  private FcgiEndpoint endpointOf(long start, int maxChildren) {
+    return FcgiEndpoint.unix(layout.socket().toString(), maxChildren).instance(Long.toString(start));
   }
 
   synchronized FcgiEndpoint endpoint() {
@@ -113,7 +122,7 @@ final class ManagedPool implements PoolHandle {
     synchronized (this) {
       if (!wanted.equals(spec)) {
         spec = wanted;
-        endpoint = FcgiEndpoint.unix(layout.socket().toString(), wanted.maxChildren());
+        endpoint = endpointOf(generation, wanted.maxChildren());
         if (state == PoolState.RUNNING || state == PoolState.STARTING) {
           restartWanted = true;
         }
@@ -201,6 +210,7 @@ final class ManagedPool implements PoolHandle {
     synchronized (this) {
       current = spec;
       gen = ++generation;
+      endpoint = endpointOf(gen, current.maxChildren());
     }
     long spawnedAt = System.nanoTime();
     long deadline = spawnedAt + options.startTimeout() * 1_000_000;
@@ -483,7 +493,7 @@ final class ManagedPool implements PoolHandle {
 
   @Override
   public synchronized FcgiEndpoint probeEndpoint() {
-    return FcgiEndpoint.unix(layout.socket().toString(), 1);
+    return FcgiEndpoint.unix(layout.socket().toString(), 1).instance(generation + "-probe");
   }
 
   @Override
