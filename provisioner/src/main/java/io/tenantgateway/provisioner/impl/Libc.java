@@ -26,15 +26,30 @@ final class Libc {
    */
   static void signal(long pid, Signal signal) throws IOException {
     if (POSIX.kill((int) pid, signal.intValue()) != 0) {
-      throw new IOException("kill(" + pid + ", " + signal.name() + "): " + Errno.valueOf(POSIX.errno()));
+      Errno errno = Errno.valueOf(POSIX.errno());
+      throw new IOException("kill(" + pid + ", " + signal.name() + "): " + errno.name() + " (" + errno + ")");
     }
   }
 
   /**
-   * @param name a user name
-   * @return its passwd entry, or null when there is no such user
+   * A user's ids.
+   *
+   * @param uid the uid
+   * @param gid the primary gid
    */
-  static Passwd user(String name) {
-    return POSIX.getpwnam(name);
+  record Account(long uid, long gid) {
+  }
+
+  /**
+   * Synchronized: getpwnam(3) fills one static buffer, so two pools starting at once on two
+   * worker threads could each read the other's uid (seen in a test and in a benchmark, where a
+   * pool's master then ran as another tenant's uid). The JDK's own lookups use getpwnam_r.
+   *
+   * @param name a user name
+   * @return its ids, or null when there is no such user
+   */
+  static synchronized Account user(String name) {
+    Passwd entry = POSIX.getpwnam(name);
+    return entry == null ? null : new Account(entry.getUID(), entry.getGID());
   }
 }

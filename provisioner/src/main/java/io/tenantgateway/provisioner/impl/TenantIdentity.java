@@ -84,7 +84,7 @@ public final class TenantIdentity {
       return known;
     }
     String name = userName(tenantId);
-    jnr.posix.Passwd entry = Libc.user(name);
+    Libc.Account entry = Libc.user(name);
     if (entry == null) {
       try {
         run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
@@ -100,8 +100,8 @@ public final class TenantIdentity {
     if (entry == null) {
       throw new IOException("cannot find the Unix user " + name + " just created");
     }
-    long uid = entry.getUID();
-    long gid = entry.getGID();
+    long uid = entry.uid();
+    long gid = entry.gid();
     if (uid < uidMin || uid > uidMax) {
       throw new IOException("the Unix user " + name + " exists with uid " + uid + ", outside the tenant range "
         + uidMin + "-" + uidMax + " (provisioner.uid_min/uid_max): it is not the gateway's; remove it or change the"
