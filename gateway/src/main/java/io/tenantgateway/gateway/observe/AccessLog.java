@@ -6,7 +6,6 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.FileAppender;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
-import io.tenantgateway.gateway.proxy.TrustedProxies;
 import io.vertx.core.http.HttpServerRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -122,7 +121,7 @@ public final class AccessLog {
     out.append(",\"request_id\":");
     string(out, record.requestId());
     out.append(",\"remote_addr\":");
-    string(out, remoteAddress(request));
+    string(out, remoteAddress(record));
     out.append(",\"user_agent\":");
     string(out, request.getHeader("User-Agent"));
     return out.append('}').toString();
@@ -132,7 +131,9 @@ public final class AccessLog {
     if (value == null) {
       out.append("null");
     } else {
-      out.append('"').append(JSON_STRINGS.quoteAsString(value)).append('"');
+      out.append('"');
+      JSON_STRINGS.quoteAsString(value, out);
+      out.append('"');
     }
   }
 
@@ -146,7 +147,7 @@ public final class AccessLog {
 
   private static String combined(RequestRecord record, int status, long sent) {
     HttpServerRequest request = record.request();
-    return remoteAddress(request) + " - - [" + COMBINED_TIME.format(Instant.ofEpochMilli(record.startMillis()))
+    return remoteAddress(record) + " - - [" + COMBINED_TIME.format(Instant.ofEpochMilli(record.startMillis()))
       + "] \"" + quoted(request.method().name() + " " + request.uri() + " " + protocol(request)) + "\" " + status
       + " " + sent + " \"" + quoted(orDash(request.getHeader("Referer"))) + "\" \""
       + quoted(orDash(request.getHeader("User-Agent"))) + "\" tenant=" + orDash(record.tenant())
@@ -178,8 +179,8 @@ public final class AccessLog {
   }
 
   /** The client as {@code REMOTE_ADDR} gives it: from X-Forwarded-For or Forwarded only behind a trusted proxy. */
-  private static String remoteAddress(HttpServerRequest request) {
-    String address = TrustedProxies.client(request).address();
+  private static String remoteAddress(RequestRecord record) {
+    String address = record.client().address();
     return address == null || address.isEmpty() ? "-" : address;
   }
 

@@ -1,5 +1,6 @@
 package io.tenantgateway.gateway.observe;
 
+import io.tenantgateway.gateway.proxy.TrustedProxies;
 import io.vertx.core.http.HttpServerRequest;
 
 import java.util.ArrayList;
@@ -18,6 +19,7 @@ public final class RequestRecord {
   private final long startMillis = System.currentTimeMillis();
   private final List<Runnable> endActions = new ArrayList<>(2);
   private Runnable headersAction;
+  private TrustedProxies.Client client;
   private String tenant;
   private TenantMeters meters;
   private long activationStart = -1;
@@ -28,6 +30,17 @@ public final class RequestRecord {
   RequestRecord(HttpServerRequest request, String requestId) {
     this.request = request;
     this.requestId = requestId;
+  }
+
+  /**
+   * @return the effective client ({@link TrustedProxies#client}), resolved once for the CGI
+   *     parameters and the access log line
+   */
+  public TrustedProxies.Client client() {
+    if (client == null) {
+      client = TrustedProxies.client(request);
+    }
+    return client;
   }
 
   /**

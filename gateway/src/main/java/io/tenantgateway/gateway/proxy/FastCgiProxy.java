@@ -148,12 +148,12 @@ public final class FastCgiProxy {
           // over the limit: 413; a malformed chunk (the decoder's failure): 400
           refuseBody(request, body.cause() instanceof GatewayException ? ProxyFailure.status(body.cause()) : 400);
         } else {
-          send(request, site, lease, buildRequest(request, site, script, host, body.result()), record);
+          send(request, site, lease, buildRequest(request, site, script, host, body.result(), record), record);
         }
       });
       return;
     }
-    FcgiRequest fcgiRequest = buildRequest(request, site, script, host, null);
+    FcgiRequest fcgiRequest = buildRequest(request, site, script, host, null, record);
     if (declared > 0) {
       fcgiRequest.body(request);
     }
@@ -172,9 +172,9 @@ public final class FastCgiProxy {
   }
 
   private FcgiRequest buildRequest(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
-                                   Buffer bufferedBody) {
+                                   Buffer bufferedBody, RequestRecord record) {
     FcgiRequest fcgiRequest = new FcgiRequest(CgiParams.build(request, site, script, host,
-      bufferedBody == null ? null : Integer.toString(bufferedBody.length())))
+      bufferedBody == null ? null : Integer.toString(bufferedBody.length()), record.client()))
       .timeout(site.tenant().php().requestTimeoutSeconds() * 1000L)
       .stderrHandler(data -> logStderr(site, data));
     if (bufferedBody != null && bufferedBody.length() > 0) {
