@@ -100,8 +100,10 @@ public final class PoolManager {
   }
 
   /**
-   * @param listener told when a pool starts stopping; the caller should close the connections it
-   *     keeps alive to that endpoint, since a php-fpm worker pinned to one would hold the stop
+   * @param listener told when a pool starts stopping, and when it starts again after a crash, with
+   *     the endpoint of the run that ends; the caller should close the connections it keeps to it,
+   *     since a php-fpm worker pinned to one would hold the stop (each run has its own endpoint, see
+   *     FcgiEndpoint.instance); the same endpoint may be told twice
    */
   public void onStopping(java.util.function.Consumer<FcgiEndpoint> listener) {
     pools.onStopping(listener);

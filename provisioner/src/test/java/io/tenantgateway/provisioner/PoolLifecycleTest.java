@@ -208,8 +208,14 @@ class PoolLifecycleTest {
   @Test
   void killedMasterCrashesAndRestartsOnNextAcquire() throws Exception {
     manager(defaults().withCrashPolicy(5, 10, 60_000));
+    List<String> closed = new java.util.concurrent.CopyOnWriteArrayList<>();
+    manager.onStopping(endpoint -> closed.add(endpoint.key()));
     PoolSpec spec = spec("pt-crash", docroot, 2, 60);
-    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    java.util.concurrent.atomic.AtomicReference<String> used = new java.util.concurrent.atomic.AtomicReference<>();
+    assertEquals(200, await(manager.acquire(spec).compose(lease -> {
+      used.set(lease.endpoint().key());
+      return send(client, lease, docroot, "info.php").andThen(ar -> lease.release());
+    })).status());
     long pid = status(manager, "pt-crash").pid();
 
     kill9(pid);
@@ -227,6 +233,8 @@ class PoolLifecycleTest {
 
     Reply reply = await(request(manager, client, spec, "info.php"));
     assertEquals(200, reply.status(), reply.body());
+    // the crashed run's connections are closed by the next start (its client pool is not left behind)
+    waitFor("the crashed run's endpoint to be closed", 5_000, () -> closed.contains(used.get()));
     PoolStatus status = status(manager, "pt-crash");
     assertEquals(PoolState.RUNNING, status.state());
     assertNotEquals(pid, status.pid());

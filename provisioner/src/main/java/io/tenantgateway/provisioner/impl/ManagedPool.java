@@ -207,11 +207,16 @@ final class ManagedPool implements PoolHandle {
   private void start() {
     PoolSpec current;
     long gen;
+    FcgiEndpoint previous;
     synchronized (this) {
       current = spec;
       gen = ++generation;
+      previous = endpoint;
       endpoint = endpointOf(gen, current.maxChildren());
     }
+    // the previous run's connections: a stop closed them already, a crash left them (closing them
+    // at the crash would turn the 502 of its in-flight requests into 503)
+    vertx.runOnContext(v -> stopping.accept(previous));
     long spawnedAt = System.nanoTime();
     long deadline = spawnedAt + options.startTimeout() * 1_000_000;
     long[] phases = new long[2];

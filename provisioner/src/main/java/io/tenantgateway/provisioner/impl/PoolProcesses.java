@@ -86,6 +86,9 @@ public final class PoolProcesses {
    * @param graceMillis time the graceful stop may take
    */
   public void stopGracefully(Vertx vertx, Process process, long graceMillis) {
+    if (!process.isAlive()) {
+      return;
+    }
     signal(process.pid(), jnr.constants.platform.Signal.SIGQUIT);
     long timer = vertx.setTimer(Math.max(1, graceMillis), id -> {
       if (process.isAlive()) {
