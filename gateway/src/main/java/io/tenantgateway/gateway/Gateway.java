@@ -125,13 +125,14 @@ public final class Gateway {
       .compose(id -> {
         gateway.httpDeployment = id;
         gateway.httpPort = first[0].actualPort();
-        LOG.info("gateway listening on {}:{} with {} event loops ({} transport), {} tenants",
-          config.string("http.host"), gateway.httpPort, loops,
-          gateway.vertx.isNativeTransportEnabled() ? "epoll" : "NIO", registry.snapshot().tenants().size());
         return AdminServer.start(vertx, config, registry, pools, metrics);
       })
       .map(adminServer -> {
         gateway.admin = adminServer;
+        // logged once the admin listener is up too: scripts and tests wait for this line
+        LOG.info("gateway listening on {}:{} with {} event loops ({} transport), {} tenants",
+          config.string("http.host"), gateway.httpPort, loops,
+          gateway.vertx.isNativeTransportEnabled() ? "epoll" : "NIO", registry.snapshot().tenants().size());
         return gateway;
       })
       .onFailure(e -> {
