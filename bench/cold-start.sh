@@ -55,21 +55,11 @@ tmp_pids() {
   pgrep -f -- "$TMP/" 2>/dev/null | grep -vx "$$" || true
 }
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  local pgid
-  for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
-    stop_group "$pgid"
-  done
-  # php-fpm masters that outlived their starter (by pid; only those running our temp-dir configs)
+# php-fpm masters that outlived their starter (by pid; only those running our temp-dir configs)
+stop_leftover_masters() {
   stop_pids_of tmp_pids 1
-  remove_tmp_unless_kept "$rc" "configs, logs, raw timings"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup "stop_leftover_masters" "configs, logs, raw timings"
 
 # ---------------------------------------------------------------- prerequisites
 

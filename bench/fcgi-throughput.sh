@@ -68,19 +68,7 @@ declare -A RPS P99 ERRS
 # Stops the process group $1: SIGTERM, up to 10 s for the leader to exit, then SIGKILL for
 # whatever is left of the group (workers that outlived their master).
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  local pgid
-  for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
-    stop_group "$pgid"
-  done
-  remove_tmp_unless_kept "$rc" "configs, logs, wrk output"
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup "" "configs, logs, wrk output"
 
 # ---------------------------------------------------------------- prerequisites
 

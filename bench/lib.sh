@@ -28,6 +28,28 @@ stop_group() {
   wait "$pgid" 2>/dev/null || true
 }
 
+# Installs the exit handler of a script: however it ends (done, failed, Ctrl-C, SIGTERM) it stops
+# every process group in PGIDS, then runs the script's own cleanup function $1 (none if empty), then
+# removes $TMP unless it is kept (remove_tmp_unless_kept; $2 says what the kept dir holds).
+install_cleanup() {
+  CLEANUP_EXTRA="$1"
+  CLEANUP_WHAT="$2"
+  trap run_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+run_cleanup() {
+  local rc=$? pgid
+  trap - EXIT INT TERM
+  for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
+    stop_group "$pgid"
+  done
+  [[ -z "$CLEANUP_EXTRA" ]] || "$CLEANUP_EXTRA"
+  remove_tmp_unless_kept "$rc" "$CLEANUP_WHAT"
+  exit "$rc"
+}
+
 # Stops process group $1 and forgets it.
 stop_and_forget() {
   local pgid="$1" kept=() p

@@ -78,21 +78,11 @@ master_pids() {
   pgrep -f -- "master process .$TMP/run/pools/" 2>/dev/null || true
 }
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  local pgid
-  for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
-    stop_group "$pgid"
-  done
-  # masters that outlived the gateway (by pid; only those running this run's configs)
+# masters that outlived the gateway (by pid; only those running this run's configs)
+stop_leftover_masters() {
   stop_pids_of master_pids 2
-  remove_tmp_unless_kept "$rc" "configs, logs, samples, wrk output"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup "stop_leftover_masters" "configs, logs, samples, wrk output"
 
 # ---------------------------------------------------------------- prerequisites
 

@@ -108,21 +108,11 @@ drop_database() {
   DB_CREATED=0
 }
 
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  local pgid
-  for pgid in "${PGIDS[@]+"${PGIDS[@]}"}"; do
-    stop_group "$pgid"
-  done
+stop_leftovers() {
   stop_pids_of tmp_pids 1
   drop_database
-  remove_tmp_unless_kept "$rc" "site copy, configs, logs, responses"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+install_cleanup "stop_leftovers" "site copy, configs, logs, responses"
 
 # ---------------------------------------------------------------- prerequisites
 
