@@ -237,6 +237,15 @@ public final class Gateway {
     return pools;
   }
 
+  private static io.tenantgateway.provisioner.Isolation isolation(GatewayConfig config) {
+    try {
+      return io.tenantgateway.provisioner.Isolation.parse(config.string("provisioner.isolation"),
+        ProvisionerOptions.isRoot());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("provisioner.isolation (GATEWAY_POOL_ISOLATION): " + e.getMessage());
+    }
+  }
+
   private static PoolManager openPools(Vertx vertx, GatewayConfig config) {
     ProvisionerOptions options = new ProvisionerOptions(Path.of(config.string("run_dir")),
       Path.of(config.string("provisioner.template")), config.string("provisioner.php_fpm"),
@@ -244,7 +253,7 @@ public final class Gateway {
       config.integer("provisioner.max_waiters"), config.integer("provisioner.max_crashes"),
       ProvisionerOptions.DEFAULT_CRASH_WINDOW, ProvisionerOptions.DEFAULT_BACKOFF_BASE,
       config.number("provisioner.failed_cooldown_ms"), config.integer("provisioner.max_active_pools"),
-      config.number("provisioner.uid_min"), config.number("provisioner.uid_max"));
+      config.number("provisioner.uid_min"), config.number("provisioner.uid_max"), isolation(config));
     if (options.uidMin() > options.uidMax()) {
       throw new ConfigException("provisioner.uid_min (GATEWAY_POOL_UID_MIN) is above provisioner.uid_max");
     }
@@ -264,7 +273,13 @@ public final class Gateway {
   private static TenantStore openStore(GatewayConfig config) {
     String type = config.string("registry.type");
     return switch (type) {
-      case "file" -> new FileTenantStore(Path.of(config.string("registry.file")));
+      case "file" -> {
+        Path file = Path.of(config.string("registry.file"));
+        if (java.nio.file.Files.exists(file)) {
+          io.tenantgateway.gateway.config.SecretFiles.warnIfOthersCanRead(file, "the tenants (their env values)");
+        }
+        yield new FileTenantStore(file);
+      }
       case "mariadb" -> MariaDbTenantStore.open(new MariaDbSettings(config.string("registry.db_url"),
         config.string("registry.db_user"), config.string("registry.db_password"),
         config.integer("registry.db_pool_size"), config.number("registry.db_timeout_ms")));

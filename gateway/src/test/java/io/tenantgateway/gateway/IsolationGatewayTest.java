@@ -102,6 +102,12 @@ class IsolationGatewayTest {
     new ProcessBuilder("kill", "-9", Long.toString(master)).start().waitFor();
     assertEquals(502, inFlight.get(20, TimeUnit.SECONDS).status(), "the in-flight request fails, it does not hang");
     assertEquals("other ok", RawHttp.get(port, "other.test", "/ok.php").text(), "other tenants never notice");
+    long crashDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (gateway.pools().statuses().stream().filter(s -> s.tenant().equals("hungry")).findFirst().orElseThrow()
+      .state() == io.tenantgateway.provisioner.PoolState.RUNNING) {
+      assertTrue(System.nanoTime() < crashDeadline, "the gateway noticed the crash");
+      Thread.sleep(5);
+    }
     RawHttp.Response again = RawHttp.get(port, "hungry.test", "/ok.php");
     assertEquals("ok", again.text(), "the next request restarts the pool");
     long restarted = gateway.pools().statuses().stream().filter(s -> s.tenant().equals("hungry")).findFirst()

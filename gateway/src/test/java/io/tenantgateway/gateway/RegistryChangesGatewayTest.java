@@ -56,6 +56,8 @@ class RegistryChangesGatewayTest {
       "GATEWAY_REGISTRY_FILE", tenants.toString(),
       "GATEWAY_REGISTRY_POLL_MS", "200",
       "GATEWAY_POOL_TEMPLATE", "../conf/php-fpm-pool.conf",
+      // users-only: the test compares the pids PHP reports with the host's
+      "GATEWAY_POOL_ISOLATION", "users-only",
       "GATEWAY_RUN_DIR", work.resolve("run").toString()))).await(30, TimeUnit.SECONDS);
     assertNotNull(gateway.pools(), "php-fpm is installed by bin/test");
   }

@@ -62,6 +62,8 @@ class SignalsGatewayTest {
       "GATEWAY_POOL_TEMPLATE", Path.of("../conf/php-fpm-pool.conf").toAbsolutePath().toString(),
       "GATEWAY_REGISTRY_FILE", tenants.toString(),
       "GATEWAY_REGISTRY_POLL_MS", "60000",
+      // users-only: the test compares the pids PHP reports with the host's
+      "GATEWAY_POOL_ISOLATION", "users-only",
       "GATEWAY_RUN_DIR", work.resolve("run").toString(),
       "GATEWAY_HTTP_HOST", "127.0.0.1",
       "GATEWAY_HTTP_PORT", Integer.toString(port),

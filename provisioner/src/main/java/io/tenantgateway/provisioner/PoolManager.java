@@ -8,7 +8,7 @@ import io.tenantgateway.fcgi.FcgiRequest;
 import io.tenantgateway.provisioner.impl.Cgroups;
 import io.tenantgateway.provisioner.impl.PhpFpmLauncher;
 import io.tenantgateway.provisioner.impl.PoolConfigRenderer;
-import io.tenantgateway.provisioner.impl.PoolLogForwarder;
+import io.tenantgateway.provisioner.impl.PoolDirectory;
 import io.tenantgateway.provisioner.impl.PoolProcesses;
 import io.tenantgateway.provisioner.impl.Pools;
 import io.tenantgateway.provisioner.impl.TenantIdentity;
@@ -34,8 +34,6 @@ public final class PoolManager {
   /** Time between two readiness pings of a starting pool, ms. */
   static final long PING_RETRY_MS = 2;
 
-  /** Period of copying pool log files into the gateway's log, ms. */
-  public static final long LOG_FORWARD_PERIOD_MS = 1000;
 
   /** Period of the idle check, ms. */
   public static final long IDLE_CHECK_PERIOD_MS = 500;
@@ -46,7 +44,6 @@ public final class PoolManager {
   private final Pools pools;
   private final Cgroups cgroups;
   private final long idleTimer;
-  private final long logTimer;
 
   private PoolManager(Vertx vertx, String isolation, Pools pools, Cgroups cgroups, FcgiClient probeClient) {
     this.vertx = vertx;
@@ -55,11 +52,6 @@ public final class PoolManager {
     this.pools = pools;
     this.probeClient = probeClient;
     this.idleTimer = vertx.setPeriodic(IDLE_CHECK_PERIOD_MS, id -> pools.stopIdle(System.currentTimeMillis()));
-    PoolLogForwarder logs = new PoolLogForwarder();
-    this.logTimer = vertx.setPeriodic(LOG_FORWARD_PERIOD_MS, id -> vertx.executeBlocking(() -> {
-      pools.forwardLogs(logs);
-      return null;
-    }, true));
   }
 
   /**
@@ -76,19 +68,29 @@ public final class PoolManager {
     String template;
     try {
       template = Files.readString(options.template());
-      Files.createDirectories(options.runDir().resolve("pools"));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the pool template " + options.template(), e);
     }
+    try {
+      PoolDirectory.preparePoolsDir(options.runDir().toAbsolutePath().normalize().resolve("pools"));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot prepare the run directory " + options.runDir() + ": " + e.getMessage(),
+        e);
+    }
     TenantIdentity identity = TenantIdentity.detect(options.uidMin(), options.uidMax());
     Cgroups cgroups = identity.perTenantUsers() ? Cgroups.detect(Path.of("/sys/fs/cgroup")) : Cgroups.none();
-    PoolProcesses processes = new PoolProcesses(new PhpFpmLauncher(new PoolConfigRenderer(template),
-      PhpFpmLauncher.findBinary(options.phpFpmBinary()), identity, cgroups));
-    processes.cleanUpLeftovers(options.runDir().toAbsolutePath().resolve("pools"));
+    if (options.isolation() == Isolation.NAMESPACES && !identity.perTenantUsers()) {
+      throw new IllegalStateException("isolation 'namespaces' needs root");
+    }
+    PhpFpmLauncher launcher = new PhpFpmLauncher(new PoolConfigRenderer(template),
+      PhpFpmLauncher.findBinary(options.phpFpmBinary()), identity, cgroups, options.isolation());
+    PoolProcesses processes = new PoolProcesses(launcher, cgroups);
+    processes.cleanUpLeftovers();
     FcgiClient probeClient = FcgiClient.create(vertx, new FcgiClientOptions()
       .setConnectTimeout(1000).setReadIdleTimeout(options.startTimeout()).setPoolIdleTimeout(0));
     Pools pools = new Pools(vertx, options, processes, probe(vertx, probeClient, options));
-    return new PoolManager(vertx, identity.describe() + "; " + cgroups.describe(), pools, cgroups, probeClient);
+    return new PoolManager(vertx, identity.describe() + "; " + describe(options.isolation()) + "; "
+      + cgroups.describe(), pools, cgroups, probeClient);
   }
 
   /**
@@ -187,7 +189,6 @@ public final class PoolManager {
    */
   public Future<Void> stopAll() {
     vertx.cancelTimer(idleTimer);
-    vertx.cancelTimer(logTimer);
     return pools.stopAll().eventually(() -> probeClient.close());
   }
 
@@ -200,6 +201,12 @@ public final class PoolManager {
 
   private PoolStatus withMemory(PoolStatus status) {
     return status.pid() < 0 ? status : status.withMemory(cgroups.memoryUsage(status.tenant()));
+  }
+
+  private static String describe(Isolation isolation) {
+    return isolation == Isolation.NAMESPACES
+      ? "isolation namespaces: own PID, IPC, UTS and mount namespaces and a private root per pool (bubblewrap)"
+      : "isolation users-only: pools see the host's processes and every file their user may read";
   }
 
   /** @return what isolation is in force, for logs and operators */

@@ -1,7 +1,7 @@
 package io.tenantgateway.provisioner;
 
 /**
- * The life of a pool (DESIGN.md): {@code STOPPED → STARTING → RUNNING → STOPPING → STOPPED}; an
+ * The life of a pool (docs/ARCHITECTURE.md): {@code STOPPED → STARTING → RUNNING → STOPPING → STOPPED}; an
  * unexpected exit goes to {@code CRASHED}, after repeated crashes to {@code FAILED}.
  */
 public enum PoolState {

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 /**
  * Settings of the {@link PoolManager}. Times in milliseconds unless the name says otherwise.
  *
- * @param runDir where each pool gets {@code pools/<id>/} (config, socket, pid, logs, tmp)
+ * @param runDir where each pool gets {@code pools/<id>/} (configuration, socket, tmp)
  * @param template the php-fpm pool configuration template ({@code conf/php-fpm-pool.conf})
  * @param phpFpmBinary the php-fpm executable, or null to find it
  * @param startTimeout longest time from spawn to a successful ping
@@ -20,10 +20,12 @@ import java.nio.file.Path;
  * @param uidMin lowest uid and gid of a tenant user (as root)
  * @param uidMax highest uid and gid of a tenant user; a {@code tg-*} user outside the range is
  *     refused as not the gateway's
+ * @param isolation namespaces (bubblewrap) or users only
  */
 public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary, long startTimeout, long stopGrace,
                                  int maxWaiters, int maxCrashes, long crashWindow, long backoffBase,
-                                 long failedCooldown, int maxActivePools, long uidMin, long uidMax) {
+                                 long failedCooldown, int maxActivePools, long uidMin, long uidMax,
+                                 Isolation isolation) {
 
   /** Default lowest tenant uid: above Debian's user range (1000-59999) and its reserved 60000-69999. */
   public static final long DEFAULT_UID_MIN = 70_000;
@@ -48,7 +50,7 @@ public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary
   public ProvisionerOptions(Path runDir, Path template, String phpFpmBinary, long startTimeout, long stopGrace,
                             int maxWaiters, int maxCrashes, long crashWindow, long backoffBase, long failedCooldown) {
     this(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes, crashWindow, backoffBase,
-      failedCooldown, 0, DEFAULT_UID_MIN, DEFAULT_UID_MAX);
+      failedCooldown, 0, DEFAULT_UID_MIN, DEFAULT_UID_MAX, Isolation.parse("", isRoot()));
   }
 
   /** Default start timeout: 10 s. */
@@ -84,7 +86,7 @@ public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary
    */
   public ProvisionerOptions withCrashPolicy(int maxCrashes, long backoffBase, long failedCooldown) {
     return new ProvisionerOptions(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes,
-      crashWindow, backoffBase, failedCooldown, maxActivePools, uidMin, uidMax);
+      crashWindow, backoffBase, failedCooldown, maxActivePools, uidMin, uidMax, isolation);
   }
 
   /**
@@ -93,7 +95,7 @@ public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary
    */
   public ProvisionerOptions withMaxActivePools(int limit) {
     return new ProvisionerOptions(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes,
-      crashWindow, backoffBase, failedCooldown, limit, uidMin, uidMax);
+      crashWindow, backoffBase, failedCooldown, limit, uidMin, uidMax, isolation);
   }
 
   /**
@@ -103,6 +105,20 @@ public record ProvisionerOptions(Path runDir, Path template, String phpFpmBinary
    */
   public ProvisionerOptions withUidRange(long min, long max) {
     return new ProvisionerOptions(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes,
-      crashWindow, backoffBase, failedCooldown, maxActivePools, min, max);
+      crashWindow, backoffBase, failedCooldown, maxActivePools, min, max, isolation);
+  }
+
+  /**
+   * @param value namespaces or users-only
+   * @return a copy with that isolation
+   */
+  public ProvisionerOptions withIsolation(Isolation value) {
+    return new ProvisionerOptions(runDir, template, phpFpmBinary, startTimeout, stopGrace, maxWaiters, maxCrashes,
+      crashWindow, backoffBase, failedCooldown, maxActivePools, uidMin, uidMax, value);
+  }
+
+  /** @return true when this process runs as root */
+  public static boolean isRoot() {
+    return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
   }
 }

@@ -220,7 +220,7 @@ final class PhpFpmTestSupport {
   /** php-fpm masters running with the given pool's config file. */
   static List<Long> masters(Path runDir, String id) throws IOException {
     String config = PoolLayout.of(runDir, id).config().toString();
-    return pids(cmd -> cmd.contains("php-fpm") && cmd.contains(config));
+    return pids(cmd -> cmd.startsWith("php-fpm: master process (" + config + ")"));
   }
 
   /** Every php-fpm process of the tests: masters with a config under runDir, workers of the ids. */

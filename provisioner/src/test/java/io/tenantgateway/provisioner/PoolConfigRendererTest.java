@@ -35,8 +35,9 @@ class PoolConfigRendererTest {
     assertFalse(out.contains("{{"), out);
     assertFalse(out.contains("}}"), out);
     assertTrue(out.contains("[acme]"), out);
-    assertTrue(out.contains("pid = /srv/run/pools/acme/php-fpm.pid"), out);
-    assertTrue(out.contains("error_log = /srv/run/pools/acme/error.log"), out);
+    assertFalse(out.contains("pid ="), "no pid file: " + out);
+    assertTrue(out.contains("error_log = /dev/null"), "php-fpm logs to its stderr, a pipe: " + out);
+    assertTrue(out.contains("slowlog = /srv/run/pools/acme/tmp/slow.log"), out);
     assertTrue(out.contains("listen = /srv/run/pools/acme/php.sock"), out);
     assertTrue(out.contains("listen.owner = www-data"), out);
     assertTrue(out.contains("pm.max_children = 7"), out);

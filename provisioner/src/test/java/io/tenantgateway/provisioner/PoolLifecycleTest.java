@@ -70,8 +70,9 @@ class PoolLifecycleTest {
     return manager;
   }
 
+  /** Users-only, so that PHP's pids are the host's; namespaced pools are PoolEscapeTest's. */
   private ProvisionerOptions defaults() {
-    return ProvisionerOptions.defaults(runDir, TEMPLATE);
+    return ProvisionerOptions.defaults(runDir, TEMPLATE).withIsolation(Isolation.USERS_ONLY);
   }
 
   @Test
@@ -157,6 +158,21 @@ class PoolLifecycleTest {
       assertEquals(Long.toString(pid), r.result().fields()[1]);
     }
     assertEquals(101, status(manager, "pt-conc").requests());
+  }
+
+  @Test
+  void aDeletedTenantsFilesAndSessionsDoNotPassToALaterTenantWithTheSameId() throws Exception {
+    manager(defaults());
+    PoolSpec spec = spec("pt-gone", docroot, 2, 60);
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    PoolLayout layout = PoolLayout.of(runDir, "pt-gone");
+    Path session = layout.tmp().resolve("sess_left-behind");
+    Files.writeString(session, "secret|s:6:\"secret\";");
+    await(manager.remove("pt-gone"), 10_000);
+    assertFalse(Files.exists(layout.dir()), "the pool directory, its sessions with it, is removed");
+    assertNull(status(manager, "pt-gone"));
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status(), "a new tenant with the id");
+    assertFalse(Files.exists(session), "the old tenant's session is not the new one's");
   }
 
   @Test
@@ -301,7 +317,7 @@ class PoolLifecycleTest {
     Files.writeString(template, Files.readString(TEMPLATE).replaceAll("\npm = \\w+", "\npm = no-such-pm"));
     ProvisionerOptions d = defaults();
     manager(new ProvisionerOptions(runDir, template, null, d.startTimeout(), d.stopGrace(), d.maxWaiters(), 5,
-      d.crashWindow(), 10, 60_000));
+      d.crashWindow(), 10, 60_000).withIsolation(Isolation.USERS_ONLY));
     PoolSpec spec = spec("pt-bad", docroot, 2, 60);
 
     long t0 = System.currentTimeMillis();
@@ -352,7 +368,7 @@ class PoolLifecycleTest {
     client = keepAliveClient(vertx);
     ProvisionerOptions d = defaults();
     manager(new ProvisionerOptions(runDir, TEMPLATE, null, d.startTimeout(), 1_000, d.maxWaiters(), d.maxCrashes(),
-      d.crashWindow(), d.backoffBase(), d.failedCooldown()));
+      d.crashWindow(), d.backoffBase(), d.failedCooldown()).withIsolation(Isolation.USERS_ONLY));
     PoolSpec spec = spec("pt-grace", docroot, 2, 60);
     assertEquals(200, await(request(manager, client, spec, "info.php")).status());
     long pid = status(manager, "pt-grace").pid();
@@ -380,14 +396,10 @@ class PoolLifecycleTest {
       long pid = status(previous, "pt-left").pid();
       PoolLayout layout = PoolLayout.of(runDir, "pt-left");
       assertTrue(Files.exists(layout.socket()));
-      assertTrue(Files.exists(layout.pidFile()));
-      assertEquals(Long.toString(pid), Files.readString(layout.pidFile()).trim());
 
-      // the gateway "crashed": a new manager on the same run dir finds the master by its pid file
+      // the gateway "crashed": a new manager on the same run dir finds the pool through its cgroups
       manager(defaults());
       assertFalse(alive(pid), "leftover master stopped by create()");
-      assertFalse(Files.exists(layout.socket()), "leftover socket removed");
-      assertFalse(Files.exists(layout.pidFile()), "leftover pid file removed");
       waitFor("leftover workers to exit", 5_000, () -> {
         try {
           return pids(cmd -> cmd.equals("php-fpm: pool pt-left")).isEmpty();
@@ -414,7 +426,7 @@ class PoolLifecycleTest {
   void waitQueueIsBounded() throws Exception {
     ProvisionerOptions d = defaults();
     manager(new ProvisionerOptions(runDir, TEMPLATE, null, d.startTimeout(), d.stopGrace(), 2, d.maxCrashes(),
-      d.crashWindow(), d.backoffBase(), d.failedCooldown()));
+      d.crashWindow(), d.backoffBase(), d.failedCooldown()).withIsolation(Isolation.USERS_ONLY));
     PoolSpec spec = spec("pt-conc", docroot, 2, 60);
     Future<PoolLease> a = manager.acquire(spec);
     Future<PoolLease> b = manager.acquire(spec);

@@ -53,4 +53,36 @@ class TenantIdentityTest {
     assertNotEquals(name, TenantIdentity.userName("abcdefghijklmnopqrstuvwxyz012346"));
     assertTrue(name.matches("[a-z0-9-]+"), name);
   }
+
+  @Test
+  void aUserClaimedByAnotherTenantIsRefusedSoTwoTenantsNeverShareOne() throws Exception {
+    String suffix = Long.toString(ProcessHandle.current().pid());
+    String owner = "claimowner-" + suffix;
+    String other = "claimother-" + suffix;
+    TenantIdentity identity = TenantIdentity.detect(71_000, 71_999);
+    try {
+      TenantIdentity.User user = identity.userFor(owner);
+      Process gecos = new ProcessBuilder("getent", "passwd", user.name()).start();
+      assertTrue(new String(gecos.getInputStream().readAllBytes()).contains("tenant-gateway tenant " + owner),
+        "the user records its tenant");
+      // the operator (or an old gateway) handed the owner's user to another tenant's name
+      Process rename = new ProcessBuilder("usermod", "-l", TenantIdentity.userName(other), user.name())
+        .redirectErrorStream(true).start();
+      assertEquals(0, rename.waitFor());
+      java.io.IOException refused = assertThrows(java.io.IOException.class,
+        () -> TenantIdentity.detect(71_000, 71_999).userFor(other));
+      assertTrue(refused.getMessage().contains("belongs to another tenant"), refused.getMessage());
+    } finally {
+      deleteUser(TenantIdentity.userName(owner));
+      deleteUser(TenantIdentity.userName(other));
+    }
+  }
+
+  @Test
+  void longIdsWithACommonPrefixGetDistinctUsers() {
+    String a = "shop-customer-number-000000001";
+    String b = "shop-customer-number-000000002";
+    assertNotEquals(TenantIdentity.userName(a), TenantIdentity.userName(b));
+    assertEquals(TenantIdentity.userName(a).substring(0, 19), TenantIdentity.userName(b).substring(0, 19));
+  }
 }

@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The admin HTTP listener (DESIGN.md, "Admin API"): tenants, pool actions and pool statuses as JSON,
+ * The admin HTTP listener (docs/ARCHITECTURE.md, "Admin API"): tenants, pool actions and pool statuses as JSON,
  * health checks, and the OpenAPI description ({@code admin-api.yaml}) at {@code GET /v1/openapi.yaml}.
  * Runs on its own {@code admin.host:admin.port}, with {@code Authorization: Bearer <admin.token>} on
  * everything but {@code /healthz}, {@code /readyz} and the dashboard ({@link DashboardRoutes}), which
@@ -63,7 +63,9 @@ public final class AdminServer {
     String host = config.string("admin.host");
     BearerAuth auth;
     try {
-      auth = AdminAccess.authFor(host, config.string("admin.token"), new AuthFailures(
+      String token = AdminToken.resolve(config.string("admin.token"), java.nio.file.Path.of(config.string("run_dir")),
+        io.tenantgateway.provisioner.ProvisionerOptions.isRoot());
+      auth = AdminAccess.authFor(host, token, new AuthFailures(
         config.integer("admin.max_auth_failures"), config.number("admin.auth_window_s") * 1000,
         AuthFailures.MAX_ADDRESSES, AuthFailures.MONOTONIC_MS));
     } catch (ConfigException e) {

@@ -83,6 +83,8 @@ public final class GatewayConfig {
       "lowest uid/gid of a tenant user tg-<id> (as root)"),
     Setting.number("provisioner.uid_max", "GATEWAY_POOL_UID_MAX", 99_999, 1000, 2_000_000_000,
       "highest uid/gid of a tenant user; an existing tg-<id> user outside the range is refused"),
+    Setting.text("provisioner.isolation", "GATEWAY_POOL_ISOLATION", "",
+      "namespaces (own PID, IPC, UTS and mount namespaces through bubblewrap; the default as root) or users-only"),
     Setting.number("fastcgi.connect_timeout_ms", "GATEWAY_FCGI_CONNECT_TIMEOUT_MS", 5000, 1, 600_000,
       "time to connect to a pool socket"),
     Setting.number("fastcgi.read_timeout_ms", "GATEWAY_FCGI_READ_TIMEOUT_MS", 60_000, 1, 86_400_000,
@@ -122,6 +124,12 @@ public final class GatewayConfig {
       yaml = new JsonObject();
     }
     rejectUnknown(yaml, "", file);
+    for (String secret : new String[] {"admin.token", "registry.db_password"}) {
+      Object value = lookup(yaml, secret);
+      if (value != null && !value.toString().isEmpty()) {
+        SecretFiles.warnIfOthersCanRead(file, secret);
+      }
+    }
     Map<String, Object> values = new LinkedHashMap<>();
     for (Setting setting : SETTINGS) {
       Object value = setting.defaultValue();

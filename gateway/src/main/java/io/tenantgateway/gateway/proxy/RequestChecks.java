@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Refuses requests that Vert.x's parser accepts but a proxy must not (DESIGN.md): HTTP/1.1 without
+ * Refuses requests that Vert.x's parser accepts but a proxy must not (docs/ARCHITECTURE.md): HTTP/1.1 without
  * Host, several Host headers, a Transfer-Encoding other than one {@code chunked}, an invalid or
  * repeated Content-Length, an absolute-form target naming another host than the Host header, a
  * method that is not upper-case letters, {@code -} and {@code _} (nginx), a request target with a

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A hosted site: the tenant JSON of DESIGN.md, validated. Immutable.
+ * A hosted site: the tenant JSON of docs/ARCHITECTURE.md, validated. Immutable.
  *
  * @param id stable identifier, {@code [a-z0-9][a-z0-9-]{0,31}}
  * @param domains lower-case ASCII (punycode) names; {@code *.example.test} matches every subdomain

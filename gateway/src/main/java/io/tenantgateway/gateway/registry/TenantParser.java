@@ -153,6 +153,14 @@ public final class TenantParser {
 
   private static String docroot(JsonObject json, String id, boolean mustExist) {
     String docroot = requireString(json, id, "docroot");
+    for (int i = 0; i < docroot.length(); i++) {
+      char c = docroot.charAt(i);
+      if (c < 0x20 || c == 0x7f || c == ':' || c == ';' || c == '"' || c == '\\' || c == '$') {
+        throw new InvalidTenantException(id, "docroot", "must not contain control characters, ':', ';', '\"', "
+          + "'\\' or '$' (they would change the pool configuration or open_basedir); found U+"
+          + String.format("%04X", (int) c) + " at " + i);
+      }
+    }
     Path path;
     try {
       path = Path.of(docroot);

@@ -32,7 +32,7 @@ public final class YamlTenantFile {
   private static final ObjectMapper YAML_WRITER = new ObjectMapper(YAMLFactory.builder()
     .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build());
 
-  private static final String HEADER = "# Tenants of this gateway (DESIGN.md, \"Tenant\"). Written by the admin API;\n"
+  private static final String HEADER = "# Tenants of this gateway (docs/ARCHITECTURE.md, \"Tenant\"). Written by the admin API;\n"
     + "# hand edits are picked up without a restart. Comments are not kept.\n";
 
   private YamlTenantFile() {
@@ -113,17 +113,16 @@ public final class YamlTenantFile {
         }
         channel.force(true);
       }
-      copyPermissions(file, temp);
+      ownerOnly(temp);
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {
       Files.deleteIfExists(temp);
     }
   }
 
-  private static void copyPermissions(Path from, Path to) throws IOException {
-    if (Files.exists(from)) {
-      Files.setPosixFilePermissions(to, Files.getPosixFilePermissions(from));
-    }
+  /** Tenants' env values are secrets: the file is readable by its owner only. */
+  private static void ownerOnly(Path file) throws IOException {
+    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
   }
 
   /**

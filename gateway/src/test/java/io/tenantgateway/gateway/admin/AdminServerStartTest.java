@@ -11,12 +11,11 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,31 +43,40 @@ class AdminServerStartTest {
   }
 
   @Test
-  void emptyTokenOnAnAddressOthersReachRefusesToStart() throws Exception {
-    ExecutionException failed = assertThrows(ExecutionException.class, () -> Gateway.start(config("0.0.0.0", ""))
-      .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS));
-    ConfigException e = assertInstanceOf(ConfigException.class, failed.getCause());
+  void withoutRootAnEmptyTokenOnAnAddressOthersReachIsRefused() {
+    assertEquals("", AdminToken.resolve("", Path.of("/nonexistent"), false), "not root: no token is generated");
+    ConfigException e = assertThrows(ConfigException.class, () -> AdminAccess.authFor("0.0.0.0", "",
+      new AuthFailures(10, 60_000, AuthFailures.MAX_ADDRESSES, AuthFailures.MONOTONIC_MS)));
     assertTrue(e.getMessage().contains("admin.token (GATEWAY_ADMIN_TOKEN)"), e.getMessage());
     assertTrue(e.getMessage().contains("0.0.0.0") && e.getMessage().contains("not a loopback address"),
       e.getMessage());
+    assertNull(AdminAccess.authFor("127.0.0.1", "", new AuthFailures(10, 60_000, AuthFailures.MAX_ADDRESSES,
+      AuthFailures.MONOTONIC_MS)), "not root, loopback: an open listener");
   }
 
   @Test
-  void emptyTokenOnLoopbackServesWithoutAuthentication() throws Exception {
-    Gateway gateway = Gateway.start(config("127.0.0.1", "")).await(30, TimeUnit.SECONDS);
+  void asRootAnEmptyTokenMeansAGeneratedRootOnlyTokenKeptAcrossRestarts() throws Exception {
+    GatewayConfig config = config("0.0.0.0", "");
+    Path file = Path.of(config.string("run_dir")).resolve(AdminToken.FILE);
+    Gateway gateway = Gateway.start(config).await(30, TimeUnit.SECONDS);
+    String token;
     try {
-      AdminClient anonymous = new AdminClient(gateway.adminPort(), null);
-      AdminClient.Reply tenants = anonymous.get("/v1/tenants");
-      assertEquals(200, tenants.status(), tenants.toString());
-      assertEquals(List.of(), AdminClient.ids(tenants));
-      assertEquals(404, anonymous.get("/v1/tenants/nobody").status());
-      try (io.tenantgateway.gateway.testing.RawHttp http = new io.tenantgateway.gateway.testing.RawHttp(
-        gateway.adminPort())) {
-        http.send("GET /v1/tenants HTTP/1.1\r\nHost: rebound.example:9180\r\n\r\n");
-        assertEquals(403, http.read(false).status(), "a page that rebinds its name to 127.0.0.1 is refused");
-      }
+      assertEquals(401, new AdminClient(gateway.adminPort(), null).get("/v1/tenants").status(),
+        "a tenant on this host cannot use the admin API without the token");
+      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(file)));
+      assertEquals("root", Files.getOwner(file).getName());
+      token = Files.readString(file).trim();
+      assertTrue(token.length() >= 64, token);
+      assertEquals(200, new AdminClient(gateway.adminPort(), token).get("/v1/tenants").status());
     } finally {
       gateway.stop().await(30, TimeUnit.SECONDS);
+    }
+    Gateway again = Gateway.start(config).await(30, TimeUnit.SECONDS);
+    try {
+      assertEquals(200, new AdminClient(again.adminPort(), token).get("/v1/tenants").status(), "the same token");
+    } finally {
+      again.stop().await(30, TimeUnit.SECONDS);
     }
   }
 

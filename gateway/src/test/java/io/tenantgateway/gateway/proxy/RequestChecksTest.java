@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
- * {@link RequestChecks}: what Vert.x's parser accepts but the gateway refuses (DESIGN.md).
+ * {@link RequestChecks}: what Vert.x's parser accepts but the gateway refuses (docs/ARCHITECTURE.md).
  */
 class RequestChecksTest {
 

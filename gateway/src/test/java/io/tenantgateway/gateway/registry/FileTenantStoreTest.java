@@ -74,8 +74,8 @@ class FileTenantStoreTest {
     StoredTenant blog = store.create(tenant("blog", "blog.test"), "test");
     StoredTenant shop = store.create(tenant("shop", "shop.test", "*.shop.test"), "test");
     assertEquals(List.of(blog, shop), new FileTenantStore(file).loadAll());
-    assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
-      "the file keeps its permissions");
+    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)),
+      "written owner-only (it holds tenants' env values), even where it was group-readable before");
     try (var leftovers = Files.list(dir)) {
       assertEquals(List.of("public", "tenants.yaml"), leftovers.map(p -> p.getFileName().toString()).sorted().toList(),
         "no temporary file left behind");

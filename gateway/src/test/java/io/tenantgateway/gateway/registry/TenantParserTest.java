@@ -292,6 +292,17 @@ class TenantParserTest {
   }
 
   @Test
+  void docrootWithCharactersThatWouldChangeThePoolConfigurationIsRefused() {
+    for (String bad : List.of("/srv/a\nlisten = /tmp/x", "/srv/a:/etc", "/srv/a;x", "/srv/a\"b", "/srv/a\rb",
+      "/srv/a\u0000b", "/srv/$HOME", "/srv/a\\b")) {
+      InvalidTenantException e = assertThrows(InvalidTenantException.class,
+        () -> TenantParser.parse(json.copy().put("docroot", bad), false), bad);
+      assertEquals("docroot", e.field(), bad);
+      assertTrue(e.getMessage().contains("must not contain"), e.getMessage());
+    }
+  }
+
+  @Test
   void docrootMustBeAnExistingDirectory() throws IOException {
     String missing = docroot.resolve("missing").toString();
     invalid(json.put("docroot", missing), "docroot",
@@ -313,7 +324,9 @@ class TenantParserTest {
   @Test
   void docrootWithNulIsInvalid() {
     String bad = docroot + "/a\0b";
-    invalid(json.put("docroot", bad), "docroot", "tenant 'blog', field 'docroot': '" + bad + "' is not a valid path");
+    invalid(json.put("docroot", bad), "docroot", "tenant 'blog', field 'docroot': must not contain control characters,"
+      + " ':', ';', '\"', '\\' or '$' (they would change the pool configuration or open_basedir); found U+0000 at "
+      + bad.indexOf('\0'));
   }
 
   @Test

@@ -199,6 +199,102 @@ public final class Cgroups {
   }
 
   /**
+   * SIGKILLs every process in the tenant's groups until they are empty: the kernel, not a pid
+   * file, says which processes are the pool's, and a process cannot leave its group (the groups
+   * belong to root). Double-forked daemons are members too. On cgroup v2 {@code cgroup.kill} does it
+   * in one write.
+   *
+   * @param tenantId the tenant
+   * @return how many processes were signalled
+   */
+  public int killAll(String tenantId) {
+    List<Path> procs = procsFiles(tenantId);
+    int killed = 0;
+    if (procs.isEmpty()) {
+      return 0;
+    }
+    if (version == Version.V2 && Files.exists(root.resolve(GROUP).resolve(tenantId).resolve("cgroup.kill"))) {
+      try {
+        write(root.resolve(GROUP).resolve(tenantId).resolve("cgroup.kill"), "1");
+      } catch (IOException e) {
+        LOG.warn("cgroup.kill of {} failed: {}", tenantId, e.getMessage());
+      }
+    }
+    for (int round = 0; round < 10_000; round++) {
+      java.util.Set<Long> members = members(procs);
+      if (members.isEmpty()) {
+        break;
+      }
+      for (long pid : members) {
+        try {
+          Libc.signal(pid, jnr.constants.platform.Signal.SIGKILL);
+          killed++;
+        } catch (IOException gone) {
+          // exited meanwhile
+        }
+      }
+      Thread.onSpinWait();
+    }
+    if (killed > 0) {
+      LOG.info("killed {} processes left in the cgroups of {}", killed, tenantId);
+    }
+    return killed;
+  }
+
+  /**
+   * @return the tenants that have groups (of this or an earlier gateway run)
+   */
+  public List<String> tenantsWithGroups() {
+    Path parent = version == Version.V2 ? root.resolve(GROUP) : root.resolve("pids").resolve(GROUP);
+    List<String> out = new ArrayList<>();
+    if (version == Version.NONE || !Files.isDirectory(parent)) {
+      return out;
+    }
+    try (var dirs = Files.list(parent)) {
+      dirs.filter(Files::isDirectory).forEach(d -> out.add(d.getFileName().toString()));
+    } catch (IOException e) {
+      LOG.warn("cannot list {}: {}", parent, e.getMessage());
+    }
+    return out;
+  }
+
+  /**
+   * @param tenantId the tenant
+   * @return the pids in its groups now
+   */
+  public java.util.Set<Long> members(String tenantId) {
+    return members(procsFiles(tenantId));
+  }
+
+  private static java.util.Set<Long> members(List<Path> procs) {
+    java.util.Set<Long> pids = new java.util.TreeSet<>();
+    for (Path file : procs) {
+      try {
+        for (String line : Files.readAllLines(file)) {
+          if (!line.isBlank()) {
+            pids.add(Long.parseLong(line.trim()));
+          }
+        }
+      } catch (IOException | NumberFormatException e) {
+        // no such group
+      }
+    }
+    return pids;
+  }
+
+  private List<Path> procsFiles(String tenantId) {
+    switch (version) {
+      case V2:
+        return List.of(root.resolve(GROUP).resolve(tenantId).resolve("cgroup.procs"));
+      case V1:
+        return List.of("memory", "cpu", "pids").stream()
+          .map(c -> root.resolve(c).resolve(GROUP).resolve(tenantId).resolve("cgroup.procs")).toList();
+      default:
+        return List.of();
+    }
+  }
+
+  /**
    * Removes the tenant's groups once its processes are gone (best effort).
    *
    * @param tenantId the tenant

@@ -36,8 +36,9 @@ final class Libc {
    *
    * @param uid the uid
    * @param gid the primary gid
+   * @param gecos the comment field
    */
-  record Account(long uid, long gid) {
+  record Account(long uid, long gid, String gecos) {
   }
 
   /**
@@ -50,6 +51,6 @@ final class Libc {
    */
   static synchronized Account user(String name) {
     Passwd entry = POSIX.getpwnam(name);
-    return entry == null ? null : new Account(entry.getUID(), entry.getGID());
+    return entry == null ? null : new Account(entry.getUID(), entry.getGID(), entry.getGECOS());
   }
 }

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 /**
- * One tenant's php-fpm master and its life (DESIGN.md states). Thread-safe: state changes happen
+ * One tenant's php-fpm master and its life (docs/ARCHITECTURE.md states). Thread-safe: state changes happen
  * under the pool's monitor; process work runs on worker threads; no callback runs under the lock.
  *
  * <p>Requests that arrive while the pool is STOPPED, STARTING or STOPPING share one activation: they
@@ -45,7 +45,9 @@ final class ManagedPool implements PoolHandle {
   private PoolSpec spec;
   private FcgiEndpoint endpoint;
   private PoolState state = PoolState.STOPPED;
-  private Process process;
+  private PoolProcess process;
+  /** The most recent pool process, kept after its exit to explain a failed start. */
+  private volatile PoolProcess lastProcess;
   /** Completes once {@link #exited} has handled the current process's exit. */
   private CompletableFuture<Void> exitHandled;
   private long uid = -1;
@@ -223,12 +225,12 @@ final class ManagedPool implements PoolHandle {
     // one blocking task from spawn to a verified listener, then one hop to the event loop for the ping:
     // on a busy machine every hop between threads costs a scheduling delay
     vertx.<Void>executeBlocking(() -> {
-      PhpFpmLauncher.Launched launched = processes.launch(current, layout);
+      PoolProcess launched = processes.launch(current, layout);
       phases[0] = System.nanoTime();
       if (!adopt(launched)) {
         throw new java.io.IOException("stopped while starting");
       }
-      awaitListener(launched.process(), launched.uid(), deadline);
+      awaitListener(launched, deadline);
       phases[1] = System.nanoTime();
       return null;
     }, false)
@@ -246,14 +248,15 @@ final class ManagedPool implements PoolHandle {
    *
    * @return false when stop() came while php-fpm was being launched: it is then stopped, not probed
    */
-  private boolean adopt(PhpFpmLauncher.Launched launched) {
+  private boolean adopt(PoolProcess launched) {
     Promise<Void> stopWaiter;
     CompletableFuture<Void> handled;
     synchronized (this) {
-      process = launched.process();
+      process = launched;
+      lastProcess = launched;
       uid = launched.uid();
       startedAt = System.currentTimeMillis();
-      handled = launched.process().onExit().thenAccept(this::exited);
+      handled = launched.onExit().thenAccept(exit -> exited(launched));
       exitHandled = handled;
       stopWaiter = state == PoolState.STOPPING ? stoppedWhileLaunching : null;
       stoppedWhileLaunching = null;
@@ -263,21 +266,21 @@ final class ManagedPool implements PoolHandle {
     }
     handled.whenComplete((v, e) -> stopWaiter.tryComplete());
     vertx.executeBlocking(() -> {
-      processes.stopGracefully(vertx, launched.process(), options.stopGrace());
+      processes.stopGracefully(vertx, launched, options.stopGrace());
       return null;
     }, false);
     return false;
   }
 
   /**
-   * Waits until php-fpm listens on the pool socket, then checks that the process listening runs as
-   * the pool's user (SO_PEERCRED), so that no other process can pose as the tenant's pool; the ping
-   * comes after. Blocking: polls every {@link #LISTEN_POLL_MS}, for the socket file, then with a
-   * connect. (Polling with the FastCGI client instead cost a timer, a channel and an exception per
-   * attempt, 3 to 10 ms apart on a busy 2-core machine.)
+   * Waits until the gateway's activator listens on the pool socket (in the gateway's own directory,
+   * so no tenant can have put it there), then checks that the listener is the activator (SO_PEERCRED:
+   * the gateway's uid). That first connection makes the activator exec php-fpm, which inherits the
+   * socket; the ping waits in its backlog meanwhile. Blocking: polls every {@link #LISTEN_POLL_MS}.
    */
-  private void awaitListener(Process master, long expectedUid, long deadlineNanos) throws java.io.IOException,
+  private void awaitListener(PoolProcess master, long deadlineNanos) throws java.io.IOException,
     InterruptedException {
+    long expectedUid = processes.listenerUid();
     String notYet = "no socket yet";
     while (true) {
       // a stat while php-fpm is still loading: cheaper than a connect that fails with an exception
@@ -294,7 +297,7 @@ final class ManagedPool implements PoolHandle {
         }
       }
       if (!master.isAlive()) {
-        throw new java.io.IOException("php-fpm exited while starting: " + lastLogLines());
+        throw new java.io.IOException("php-fpm exited while starting: " + master.lastLines());
       }
       if (System.nanoTime() - deadlineNanos >= 0) {
         throw new java.io.IOException("php-fpm did not listen on " + layout.socket() + " within the start timeout: "
@@ -307,7 +310,7 @@ final class ManagedPool implements PoolHandle {
   private void started(long gen, Throwable failure, long millis) {
     Promise<FcgiEndpoint> done;
     FcgiEndpoint target;
-    Process failedProcess = null;
+    PoolProcess failedProcess = null;
     Promise<Void> stopWaiter = null;
     boolean running = false;
     boolean startFailed = false;
@@ -351,7 +354,11 @@ final class ManagedPool implements PoolHandle {
       events.startFailed(spec.id());
     }
     if (failedProcess != null) {
-      processes.kill(failedProcess);
+      PoolProcess failed = failedProcess;
+      vertx.executeBlocking(() -> {
+        processes.kill(failed);
+        return null;
+      }, false);
     }
     if (stopWaiter != null) {
       stopWaiter.tryComplete();
@@ -366,9 +373,8 @@ final class ManagedPool implements PoolHandle {
     }
   }
 
-  private void exited(Process exitedProcess) {
+  private void exited(PoolProcess exitedProcess) {
     Promise<FcgiEndpoint> restartFor = null;
-    boolean killOrphans = false;
     boolean crashedNow = false;
     String tenant;
     synchronized (this) {
@@ -385,17 +391,14 @@ final class ManagedPool implements PoolHandle {
         }
       } else if (state == PoolState.RUNNING) {
         recordCrashLocked("master exited with status " + exitedProcess.exitValue());
-        killOrphans = true;
         crashedNow = true;
       }
       tenant = spec.id();
     }
+    // what is left in the tenant's groups (workers, daemons) belongs to the run that ended
+    processes.killLeftoversUnlessRelaunched(exitedProcess);
     if (crashedNow) {
       events.crashed(tenant);
-    }
-    if (killOrphans) {
-      // workers of a killed master live on, keep serving kept-alive connections unsupervised
-      vertx.executeBlocking(() -> processes.killOrphanWorkers(tenant), false);
     }
     if (restartFor != null) {
       start();
@@ -441,7 +444,7 @@ final class ManagedPool implements PoolHandle {
    * @return completes when the process is gone
    */
   Future<Void> stop() {
-    Process running;
+    PoolProcess running;
     CompletableFuture<Void> handled;
     synchronized (this) {
       running = process;
@@ -475,7 +478,7 @@ final class ManagedPool implements PoolHandle {
   private void stopLocked(String why) {
     PoolState before = state;
     state = PoolState.STOPPING;
-    Process running = process;
+    PoolProcess running = process;
     LOG.info("pool {} STOPPING: {}", spec.id(), why);
     FcgiEndpoint stoppingEndpoint = endpoint;
     vertx.runOnContext(v -> stopping.accept(stoppingEndpoint));
@@ -503,16 +506,8 @@ final class ManagedPool implements PoolHandle {
 
   @Override
   public String lastLogLines() {
-    StringBuilder out = new StringBuilder();
-    for (java.nio.file.Path log : java.util.List.of(layout.log(), layout.dir().resolve("error.log"))) {
-      try {
-        java.util.List<String> lines = java.nio.file.Files.readAllLines(log);
-        lines.subList(Math.max(0, lines.size() - 5), lines.size()).forEach(l -> out.append(l).append(" | "));
-      } catch (java.io.IOException e) {
-        // no such log yet
-      }
-    }
-    return out.toString();
+    PoolProcess last = lastProcess;
+    return last == null ? "" : last.lastLines();
   }
 
   synchronized PoolStatus status() {
@@ -521,6 +516,10 @@ final class ManagedPool implements PoolHandle {
   }
 
   private long pid() {
-    return process == null ? -1 : process.pid();
+    if (process == null) {
+      return -1;
+    }
+    process.masterPid();
+    return process.reportedPid();
   }
 }

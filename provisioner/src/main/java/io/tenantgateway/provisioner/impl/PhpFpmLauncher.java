@@ -1,9 +1,9 @@
 package io.tenantgateway.provisioner.impl;
 
+import io.tenantgateway.provisioner.Isolation;
 import io.tenantgateway.provisioner.PoolSpec;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,95 +13,106 @@ import java.util.List;
  * Renders a pool's configuration and spawns its php-fpm master in the foreground. Blocking: call
  * it from a worker thread.
  *
- * <p>When the gateway runs as root, each tenant gets a system user {@code tg-<id>} (created when
- * missing, no shell, no home) and the master itself is started as that user through util-linux
- * {@code setpriv}, so that neither the master nor its workers hold root. Otherwise every pool runs
- * as the gateway's own user. Where cgroups are writable, the master is moved into the tenant's groups
- * (memory, CPU, pids) right after the spawn, while php-fpm starts up, and {@link #launch} returns only
- * once it and any worker it forked meanwhile are in them (see {@link Cgroups#join}): nothing is sent
- * to the pool before that.
+ * <p>The command, outermost first: systemd's {@code systemd-socket-activate} binds the pool socket
+ * (as the gateway's user, in the gateway's directory) and passes it as fd 3, with
+ * {@code FPM_SOCKETS} telling php-fpm to use it instead of binding its own, so that the tenant can
+ * never replace the socket and a request can wait in its backlog while php-fpm boots (the activator
+ * execs the rest at the first connection); then, with namespaces, {@link Bubblewrap}; then, as
+ * root, util-linux {@code setpriv} to the tenant's user {@code tg-<id>}, so that neither the master
+ * nor its workers hold root; then php-fpm, whose output (its log with {@code --force-stderr}, its
+ * workers' output) comes back through a pipe ({@link PoolOutput}). Where cgroups are writable the
+ * pool joins the tenant's groups ({@link Cgroups#join}) before any request is sent to it.
  */
 public final class PhpFpmLauncher {
+
+  /** systemd's socket activator (Debian package systemd). */
+  static final String ACTIVATOR = "/usr/bin/systemd-socket-activate";
 
   private final PoolConfigRenderer renderer;
   private final String binary;
   private final TenantIdentity identity;
   private final Cgroups cgroups;
-
-  /**
-   * @param renderer renders the pool configuration
-   * @param binary the php-fpm executable
-   * @param identity decides the Unix user of each pool
-   */
-  public PhpFpmLauncher(PoolConfigRenderer renderer, String binary, TenantIdentity identity) {
-    this(renderer, binary, identity, Cgroups.none());
-  }
+  private final Isolation isolation;
 
   /**
    * @param renderer renders the pool configuration
    * @param binary the php-fpm executable
    * @param identity decides the Unix user of each pool
    * @param cgroups applies the pool's resource limits
+   * @param isolation whether pools run in their own namespaces
    */
-  public PhpFpmLauncher(PoolConfigRenderer renderer, String binary, TenantIdentity identity, Cgroups cgroups) {
+  public PhpFpmLauncher(PoolConfigRenderer renderer, String binary, TenantIdentity identity, Cgroups cgroups,
+                        Isolation isolation) {
     this.renderer = renderer;
     this.binary = binary;
     this.identity = identity;
     this.cgroups = cgroups;
+    this.isolation = isolation;
+    if (!Files.isExecutable(Path.of(ACTIVATOR))) {
+      throw new IllegalStateException(ACTIVATOR + " not found: apt-get install -y systemd");
+    }
+    if (isolation == Isolation.NAMESPACES && Bubblewrap.missing() != null) {
+      throw new IllegalStateException(Bubblewrap.missing());
+    }
+  }
+
+  /** @return the isolation in force */
+  public Isolation isolation() {
+    return isolation;
   }
 
   /**
+   * Kills what is left of the tenant's previous pool, prepares its files and spawns it.
+   *
    * @param spec the pool
    * @param layout its files
-   * @return the master process and the uid it runs as
+   * @return the started pool
    * @throws IOException when the files cannot be written or the process not started
    */
-  public Launched launch(PoolSpec spec, PoolLayout layout) throws IOException {
+  public PoolProcess launch(PoolSpec spec, PoolLayout layout) throws IOException {
     TenantIdentity.User user = identity.userFor(spec.id());
-    Files.createDirectories(layout.tmp());
-    Files.deleteIfExists(layout.socket());
-    Files.deleteIfExists(layout.pidFile());
-    String config = renderer.render(spec, layout, "");
-    Files.writeString(layout.config(), config, StandardCharsets.UTF_8);
-    identity.handOver(user, layout.dir(), layout.tmp());
-    List<String> command = new ArrayList<>();
+    cgroups.killAll(spec.id());
+    PoolDirectory.prepare(layout, user, renderer.render(spec, layout, ""));
+    List<Path> procs = cgroups.prepare(spec.id(), spec.limits());
+    String socket = layout.socket().toString();
+    List<String> command = new ArrayList<>(List.of(ACTIVATOR, "--listen=" + socket,
+      "--setenv=FPM_SOCKETS=" + socket + "=3"));
+    int depth = 0;
+    if (isolation == Isolation.NAMESPACES) {
+      command.addAll(Bubblewrap.arguments(spec.id(), List.of(spec.docroot(), layout.tmp()),
+        List.of(layout.config())));
+      depth = Bubblewrap.MASTER_DEPTH;
+    }
     if (user.switchUser()) {
-      command.addAll(List.of("setpriv", "--reuid=" + user.uid(), "--regid=" + user.gid(), "--init-groups",
+      command.addAll(List.of("/usr/bin/setpriv", "--reuid=" + user.uid(), "--regid=" + user.gid(), "--init-groups",
         "--inh-caps=-all"));
     }
-    command.addAll(List.of(binary, "--nodaemonize", "--fpm-config", layout.config().toString(),
-      "--prefix", layout.dir().toString()));
+    command.addAll(List.of(binary, "--nodaemonize", "--force-stderr", "--fpm-config", layout.config().toString(),
+      "--prefix", layout.tmp().toString()));
     ProcessBuilder builder = new ProcessBuilder(command)
       .directory(layout.dir().toFile())
       .redirectErrorStream(true)
-      .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.log().toFile()));
+      .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.environment().clear();
     builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     Process process = builder.start();
+    PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
+    PoolProcess pool = new PoolProcess(spec.id(), process, user.uid(), depth, output);
     try {
-      // the groups' limits are written while php-fpm starts; the move itself waits for the kernel
-      // (an RCU grace period), php-fpm meanwhile loads its extensions
-      cgroups.join(process.toHandle(), cgroups.prepare(spec.id(), spec.limits()));
+      // before the first connection the activator has not forked: the whole pool joins with it
+      cgroups.join(process.toHandle(), procs);
     } catch (IOException | RuntimeException e) {
-      if (!process.isAlive()) {
-        // php-fpm stopped by itself (a broken configuration): the start fails with its log
-        return new Launched(process, user.uid());
-      }
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
+      cgroups.killAll(spec.id());
       throw e instanceof IOException ? (IOException) e
-        : new IOException("cannot move php-fpm into the cgroups of " + spec.id(), e);
+        : new IOException("cannot move the pool of " + spec.id() + " into its cgroups", e);
     }
-    return new Launched(process, user.uid());
+    return pool;
   }
 
-  /**
-   * A started master.
-   *
-   * @param process the php-fpm master
-   * @param uid the uid it runs as
-   */
-  public record Launched(Process process, long uid) {
+  /** @return the gateway's own uid, which the activator listens as */
+  long listenerUid() {
+    return identity.ownUid();
   }
 
   /**

@@ -9,45 +9,79 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
- * Starting and stopping php-fpm masters, and cleaning up after a previous gateway run. Every
- * method blocks: call from worker threads.
+ * Starting and stopping pools, and killing what a pool or a previous gateway run left behind.
+ * Which processes are a pool's is decided by the kernel: its cgroups (and, with namespaces, its
+ * PID namespace), never a file the tenant could write. Every method blocks: call from worker
+ * threads.
  */
 public final class PoolProcesses {
 
   private static final Logger LOG = LoggerFactory.getLogger(PoolProcesses.class);
 
   private final PhpFpmLauncher launcher;
+  private final Cgroups cgroups;
+  /** Launches per tenant; a lock per tenant orders launches and the kills after an exit. */
+  private final java.util.concurrent.ConcurrentMap<String, long[]> launches =
+    new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
-   * @param launcher spawns masters
+   * @param launcher spawns pools
+   * @param cgroups the pools' groups
    */
-  public PoolProcesses(PhpFpmLauncher launcher) {
+  public PoolProcesses(PhpFpmLauncher launcher, Cgroups cgroups) {
     this.launcher = launcher;
+    this.cgroups = cgroups;
   }
 
   /**
    * @param spec the pool
    * @param layout its files
-   * @return the started master
+   * @return the started pool
    * @throws IOException when it cannot be started
    */
-  public PhpFpmLauncher.Launched launch(PoolSpec spec, PoolLayout layout) throws IOException {
-    return launcher.launch(spec, layout);
+  PoolProcess launch(PoolSpec spec, PoolLayout layout) throws IOException {
+    long[] count = launches.computeIfAbsent(spec.id(), id -> new long[1]);
+    synchronized (count) {
+      count[0]++;
+      PoolProcess pool = launcher.launch(spec, layout);
+      pool.launch(count[0]);
+      return pool;
+    }
   }
 
   /**
-   * SIGKILL of workers of this tenant's pool whose master is gone (killed or crashed): php-fpm
-   * workers outlive their master and would go on serving kept-alive connections unsupervised.
+   * Kills what a pool left behind once its master is gone, unless a new pool of the tenant was
+   * launched since (that launch killed the leftovers itself, and its processes must live).
+   *
+   * @param pool the pool whose leftovers these are
+   * @return how many were killed
+   */
+  int killLeftoversUnlessRelaunched(PoolProcess pool) {
+    long[] count = launches.computeIfAbsent(pool.tenant(), id -> new long[1]);
+    synchronized (count) {
+      return count[0] == pool.launch() ? killLeftovers(pool.tenant()) : 0;
+    }
+  }
+
+  /** @return the uid the pool sockets' listener (the gateway's activator) runs as */
+  long listenerUid() {
+    return launcher.listenerUid();
+  }
+
+  /**
+   * Kills every process a pool left behind once its master is gone: php-fpm workers outlive their
+   * master, and a tenant's daemons outlive both. With cgroups, every member of the tenant's groups;
+   * without (the gateway is not root), workers titled as the pool's whose parent is no master.
    *
    * @param tenantId the tenant id (the pool name)
    * @return how many were killed
    */
-  public int killOrphanWorkers(String tenantId) {
+  public int killLeftovers(String tenantId) {
+    if (cgroups.version() != Cgroups.Version.NONE) {
+      return cgroups.killAll(tenantId);
+    }
     String title = "php-fpm: pool " + tenantId;
     int killed = 0;
     for (ProcessHandle p : (Iterable<ProcessHandle>) ProcessHandle.allProcesses()::iterator) {
@@ -76,103 +110,91 @@ public final class PoolProcesses {
   }
 
   /**
-   * Stops a master gracefully: SIGQUIT now (running requests finish), SIGKILL of the master and its
-   * workers if it is still alive after the grace. No thread waits meanwhile: with many pools
-   * stopping at once, waiting threads had taken the whole worker pool and pool starts queued
-   * behind them. Blocking only for the signal itself: call from a worker thread.
+   * Stops a pool gracefully: SIGQUIT to its master now (running requests finish), SIGKILL of the
+   * whole pool if it is still alive after the grace. A pool whose master is not running yet is
+   * killed at once. No thread waits meanwhile: with many pools stopping at once, waiting threads
+   * had taken the whole worker pool and pool starts queued behind them.
    *
    * @param vertx for the grace timer
-   * @param process the master
+   * @param pool the pool
    * @param graceMillis time the graceful stop may take
    */
-  public void stopGracefully(Vertx vertx, Process process, long graceMillis) {
-    if (!process.isAlive()) {
+  void stopGracefully(Vertx vertx, PoolProcess pool, long graceMillis) {
+    if (!pool.isAlive()) {
       return;
     }
-    signal(process.pid(), jnr.constants.platform.Signal.SIGQUIT);
+    long master = pool.masterPid();
+    if (master <= 0) {
+      kill(pool);
+      return;
+    }
+    try {
+      Libc.signal(master, jnr.constants.platform.Signal.SIGQUIT);
+    } catch (IOException e) {
+      LOG.warn("cannot signal the php-fpm master of {}: {}", pool.tenant(), e.getMessage());
+    }
     long timer = vertx.setTimer(Math.max(1, graceMillis), id -> {
-      if (process.isAlive()) {
-        LOG.warn("php-fpm master {} did not stop within {} ms; killing it", process.pid(), graceMillis);
-        kill(process);
+      if (pool.isAlive()) {
+        LOG.warn("pool of {} did not stop within {} ms; killing it", pool.tenant(), graceMillis);
+        vertx.executeBlocking(() -> {
+          kill(pool);
+          return null;
+        }, false);
       }
     });
-    process.onExit().thenRun(() -> vertx.cancelTimer(timer));
+    pool.onExit().thenRun(() -> vertx.cancelTimer(timer));
   }
 
   /**
-   * SIGKILL of the master and every descendant.
+   * SIGKILL of the pool: the spawned process, its descendants and every member of its groups
+   * (unless the tenant was launched again meanwhile: the groups are then the new pool's).
    *
-   * @param process the master
+   * @param pool the pool, or null
    */
-  public void kill(Process process) {
-    if (process == null) {
+  void kill(PoolProcess pool) {
+    if (pool == null) {
       return;
     }
-    process.descendants().forEach(ProcessHandle::destroyForcibly);
-    process.destroyForcibly();
+    pool.spawned().descendants().forEach(ProcessHandle::destroyForcibly);
+    pool.spawned().destroyForcibly();
+    killLeftoversUnlessRelaunched(pool);
   }
 
   /**
-   * Stops php-fpm masters a previous gateway run left behind (found by the pid files under
-   * {@code pools/}) and removes their sockets, so that nothing is orphaned or shadowed.
+   * Forgets a deleted tenant: kills whatever is left of its pool, removes its pool directory (its
+   * sessions and uploads with it) and its groups. Its Unix user stays, so that its uid is never
+   * handed to another tenant.
    *
-   * @param poolsDir {@code <runDir>/pools}
-   * @return how many leftover masters were stopped
+   * @param tenantId the tenant id
+   * @param layout its pool's files
    */
-  public int cleanUpLeftovers(Path poolsDir) {
-    if (!Files.isDirectory(poolsDir)) {
-      return 0;
-    }
-    int stopped = 0;
-    try (Stream<Path> dirs = Files.list(poolsDir)) {
-      for (Path dir : (Iterable<Path>) dirs::iterator) {
-        Path pidFile = dir.resolve("php-fpm.pid");
-        if (Files.exists(pidFile) && stopLeftover(pidFile)) {
-          stopped++;
-        }
-        Files.deleteIfExists(dir.resolve("php.sock"));
-        Files.deleteIfExists(pidFile);
+  void forget(String tenantId, PoolLayout layout) {
+    long[] count = launches.computeIfAbsent(tenantId, id -> new long[1]);
+    synchronized (count) {
+      killLeftovers(tenantId);
+      try {
+        PoolDirectory.discard(layout);
+      } catch (IOException e) {
+        LOG.warn("files of the deleted tenant {} not removed: {}", tenantId, e.getMessage());
       }
-    } catch (IOException e) {
-      LOG.warn("cannot clean up {}: {}", poolsDir, e.getMessage());
-    }
-    return stopped;
-  }
-
-  private boolean stopLeftover(Path pidFile) throws IOException {
-    long pid;
-    try {
-      pid = Long.parseLong(Files.readString(pidFile).trim());
-    } catch (NumberFormatException e) {
-      return false;
-    }
-    Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
-    if (!Files.exists(cmdline)
-      || !new String(Files.readAllBytes(cmdline), StandardCharsets.ISO_8859_1).contains("php-fpm")) {
-      return false;
-    }
-    ProcessHandle handle = ProcessHandle.of(pid).orElse(null);
-    if (handle == null) {
-      return false;
-    }
-    List<ProcessHandle> workers = handle.descendants().toList();
-    handle.destroy();
-    try {
-      handle.onExit().get(5, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      handle.destroyForcibly();
-    }
-    workers.forEach(ProcessHandle::destroyForcibly);
-    LOG.info("stopped php-fpm master {} left by a previous run ({})", pid, pidFile);
-    return true;
-  }
-
-  private static void signal(long pid, jnr.constants.platform.Signal signal) {
-    try {
-      Libc.signal(pid, signal);
-    } catch (IOException e) {
-      LOG.warn("cannot signal php-fpm master: {}", e.getMessage());
+      cgroups.remove(tenantId);
     }
   }
 
+  /**
+   * Kills the pools a previous gateway run left behind: every process in a tenant's groups. (With
+   * namespaces they died with the gateway already: bwrap runs with {@code --die-with-parent}.)
+   *
+   * @return how many processes were killed
+   */
+  public int cleanUpLeftovers() {
+    int killed = 0;
+    for (String tenant : cgroups.tenantsWithGroups()) {
+      killed += cgroups.killAll(tenant);
+    }
+    if (killed > 0) {
+      LOG.info("killed {} processes of pools left by a previous run", killed);
+    }
+    return killed;
+  }
 }

@@ -125,14 +125,21 @@ public final class Pools {
   }
 
   /**
-   * Stops a deleted tenant's pool and forgets it.
+   * Stops a deleted tenant's pool and forgets it: its processes, pool directory (sessions, uploads)
+   * and groups are removed.
    *
    * @param id a tenant id
    * @return completes when its pool is stopped and gone from {@link #statuses()}
    */
   public Future<Void> remove(String id) {
     ManagedPool pool = byId.get(id);
-    return pool == null ? Future.succeededFuture() : pool.stop().onComplete(ar -> byId.remove(id, pool));
+    if (pool == null) {
+      return Future.succeededFuture();
+    }
+    return pool.stop().compose(v -> vertx.executeBlocking(() -> {
+      processes.forget(id, pool.layout());
+      return null;
+    }, false)).onComplete(ar -> byId.remove(id, pool)).mapEmpty();
   }
 
   /** @return completes when every pool is stopped */
@@ -156,13 +163,6 @@ public final class Pools {
   public PoolStatus status(String id) {
     ManagedPool pool = byId.get(id);
     return pool == null ? null : pool.status();
-  }
-
-  /**
-   * @param forwarder copies each pool's log files into the gateway's log (blocking)
-   */
-  public void forwardLogs(PoolLogForwarder forwarder) {
-    byId.forEach((id, pool) -> forwarder.forward(id, pool.layout()));
   }
 
   /** @return every pool's status, by tenant id */

@@ -2,12 +2,6 @@ package io.tenantgateway.provisioner.impl;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.GroupPrincipal;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +13,8 @@ public final class TenantIdentity {
 
   /** Prefix of every tenant user name. */
   public static final String USER_PREFIX = "tg-";
+  /** The comment (GECOS) of a tenant user: this prefix and the tenant id, the record of its claim. */
+  static final String CLAIM = "tenant-gateway tenant ";
 
   private final boolean root;
   private final java.util.Map<String, User> users = new java.util.concurrent.ConcurrentHashMap<>();
@@ -56,6 +52,11 @@ public final class TenantIdentity {
     return new TenantIdentity(self.getUid() == 0, self.getUid(), self.getGid(), uidMin, uidMax);
   }
 
+  /** @return the gateway's own uid */
+  public long ownUid() {
+    return ownUid;
+  }
+
   /** @return true when pools run as per-tenant users */
   public boolean perTenantUsers() {
     return root;
@@ -87,7 +88,7 @@ public final class TenantIdentity {
     Libc.Account entry = Libc.user(name);
     if (entry == null) {
       try {
-        run("useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
+        run("useradd", "--system", "--no-create-home", "--comment", CLAIM + tenantId, "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
           "--user-group", "-K", "SYS_UID_MIN=" + uidMin, "-K", "SYS_UID_MAX=" + uidMax,
           "-K", "SYS_GID_MIN=" + uidMin, "-K", "SYS_GID_MAX=" + uidMax, name);
       } catch (IOException failed) {
@@ -99,6 +100,10 @@ public final class TenantIdentity {
     }
     if (entry == null) {
       throw new IOException("cannot find the Unix user " + name + " just created");
+    }
+    if (!claimedBy(entry, name, tenantId)) {
+      throw new IOException("the Unix user " + name + " belongs to another tenant (" + entry.gecos() + "), not to '"
+        + tenantId + "': two tenants never share a user");
     }
     long uid = entry.uid();
     long gid = entry.gid();
@@ -113,22 +118,15 @@ public final class TenantIdentity {
   }
 
   /**
-   * Gives the pool's own directories to its user.
-   *
-   * @param user the pool's user
-   * @param dirs directories the master and workers write to
-   * @throws IOException when ownership cannot be changed
+   * A user is a tenant's when its comment names that tenant; a user of an older gateway, without
+   * the comment, only under the tenant's exact name {@code tg-<id>}.
    */
-  public void handOver(User user, Path... dirs) throws IOException {
-    if (!user.switchUser()) {
-      return;
+  private static boolean claimedBy(Libc.Account entry, String name, String tenantId) {
+    String gecos = entry.gecos() == null ? "" : entry.gecos();
+    if (gecos.startsWith(CLAIM)) {
+      return gecos.equals(CLAIM + tenantId);
     }
-    UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
-    GroupPrincipal group = lookup.lookupPrincipalByGroupName(user.name());
-    for (Path dir : dirs) {
-      Files.setOwner(dir, lookup.lookupPrincipalByName(user.name()));
-      Files.getFileAttributeView(dir, PosixFileAttributeView.class).setGroup(group);
-    }
+    return name.equals(USER_PREFIX + tenantId);
   }
 
   /**
@@ -140,7 +138,13 @@ public final class TenantIdentity {
     if (name.length() <= 32) {
       return name;
     }
-    return USER_PREFIX + tenantId.substring(0, 20) + "-" + String.format("%08x", tenantId.hashCode());
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+        .digest(tenantId.getBytes(StandardCharsets.UTF_8));
+      return USER_PREFIX + tenantId.substring(0, 16) + "-" + java.util.HexFormat.of().formatHex(digest, 0, 6);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void run(String... command) throws IOException {

@@ -1,0 +1,127 @@
+package io.tenantgateway.provisioner.impl;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+
+/**
+ * Reads what a pool's master writes to its stdout and stderr (php-fpm's log, and through
+ * {@code catch_workers_output} its workers' output and PHP's errors) from the pipe the gateway
+ * gave it, and logs each line under {@code tenant.fpm}, tagged with the tenant. No path is
+ * involved: the pipe is the gateway's own descriptor, which the tenant cannot swap. Every byte
+ * below 0x20 and DEL is escaped, so a tenant cannot forge a gateway log line; lines are capped.
+ * The last lines are kept to explain a failed start.
+ */
+final class PoolOutput implements Runnable {
+
+  private static final Logger LOG = LoggerFactory.getLogger("tenant.fpm");
+  /** Longer lines are cut here, the rest of the line dropped. */
+  static final int MAX_LINE = 4096;
+  private static final int KEPT_LINES = 8;
+
+  private final String tenant;
+  private final InputStream in;
+  private final ArrayDeque<String> last = new ArrayDeque<>();
+
+  private PoolOutput(String tenant, InputStream in) {
+    this.tenant = tenant;
+    this.in = in;
+  }
+
+  /**
+   * Starts a daemon thread that reads the stream until it ends.
+   *
+   * @param tenant the tenant id
+   * @param in the master's merged stdout and stderr
+   * @return the reader
+   */
+  static PoolOutput start(String tenant, InputStream in) {
+    PoolOutput output = new PoolOutput(tenant, in);
+    Thread thread = new Thread(null, output, "pool-output-" + tenant, 64 * 1024);
+    thread.setDaemon(true);
+    thread.start();
+    return output;
+  }
+
+  @Override
+  public void run() {
+    byte[] buffer = new byte[8192];
+    byte[] line = new byte[MAX_LINE];
+    int length = 0;
+    try (in) {
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        for (int i = 0; i < n; i++) {
+          if (buffer[i] == '\n') {
+            line(line, length);
+            length = 0;
+          } else if (length < MAX_LINE) {
+            line[length++] = buffer[i];
+          }
+        }
+      }
+    } catch (IOException e) {
+      LOG.debug("tenant={} output closed: {}", tenant, e.getMessage());
+    }
+    if (length > 0) {
+      line(line, length);
+    }
+  }
+
+  private void line(byte[] bytes, int length) {
+    String text = escape(new String(bytes, 0, length, StandardCharsets.UTF_8)).strip();
+    if (text.isEmpty()) {
+      return;
+    }
+    synchronized (last) {
+      if (last.size() == KEPT_LINES) {
+        last.pollFirst();
+      }
+      last.addLast(text);
+    }
+    if (text.startsWith("Listening on ") || text.startsWith("Communication attempt on fd ")
+      || text.startsWith("Execing ")) {
+      LOG.debug("tenant={} {}", tenant, text);
+    } else if (text.contains("] ERROR: ") || text.contains("] ALERT: ") || text.contains("PHP Fatal error")) {
+      LOG.error("tenant={} {}", tenant, text);
+    } else if (text.contains("] WARNING: ") || text.contains("PHP Warning")) {
+      LOG.warn("tenant={} {}", tenant, text);
+    } else {
+      LOG.info("tenant={} {}", tenant, text);
+    }
+  }
+
+  /**
+   * @param text a line from a tenant
+   * @return the line with every control character as {@code \xNN}
+   */
+  static String escape(String text) {
+    StringBuilder out = null;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean control = c < 0x20 && c != '\t' || c == 0x7f || c >= 0x80 && c < 0xa0 || c == '\u2028' || c == '\u2029';
+      if (control && out == null) {
+        out = new StringBuilder(text.length() + 16).append(text, 0, i);
+      }
+      if (out != null) {
+        if (control) {
+          out.append(c > 0xff ? String.format("\\u%04x", (int) c) : String.format("\\x%02x", (int) c));
+        } else {
+          out.append(c);
+        }
+      }
+    }
+    return out == null ? text : out.toString();
+  }
+
+  /** @return the last lines read, joined with {@code " | "} */
+  String lastLines() {
+    synchronized (last) {
+      return String.join(" | ", last);
+    }
+  }
+}

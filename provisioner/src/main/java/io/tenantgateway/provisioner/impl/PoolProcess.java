@@ -1,0 +1,135 @@
+package io.tenantgateway.provisioner.impl;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A started pool: the process the gateway spawned and the php-fpm master in it. Without a
+ * sandbox they are one process. Under bubblewrap the spawned process is bwrap, whose child is the
+ * PID namespace's init, whose child is the master; the master is found through the kernel's
+ * process tree ({@code /proc/<pid>/task/<pid>/children}), never through a file the tenant writes.
+ * When the init exits, the kernel kills every process left in the namespace.
+ */
+final class PoolProcess {
+
+  private final String tenant;
+  private final Process spawned;
+  private final long uid;
+  private final int depth;
+  private final PoolOutput output;
+  private volatile long master = -1;
+  private volatile long launch;
+
+  /**
+   * @param tenant the tenant id
+   * @param spawned the process the gateway started
+   * @param uid the uid the master runs as
+   * @param depth how many generations below {@code spawned} the master is (0: it is the master)
+   * @param output the reader of its output
+   */
+  PoolProcess(String tenant, Process spawned, long uid, int depth, PoolOutput output) {
+    this.tenant = tenant;
+    this.spawned = spawned;
+    this.uid = uid;
+    this.depth = depth;
+    this.output = output;
+  }
+
+  /** @return which launch of its tenant this is (1, 2, ...), see PoolProcesses */
+  long launch() {
+    return launch;
+  }
+
+  void launch(long number) {
+    this.launch = number;
+  }
+
+  /** @return the tenant id */
+  String tenant() {
+    return tenant;
+  }
+
+  /** @return the process the gateway spawned */
+  Process spawned() {
+    return spawned;
+  }
+
+  /** @return the uid of the master */
+  long uid() {
+    return uid;
+  }
+
+  /** @return true until the spawned process exited */
+  boolean isAlive() {
+    return spawned.isAlive();
+  }
+
+  /** @return completes when the spawned process exited */
+  CompletableFuture<Process> onExit() {
+    return spawned.onExit();
+  }
+
+  /** @return the exit status of the spawned process */
+  int exitValue() {
+    return spawned.exitValue();
+  }
+
+  /** @return the last lines of the pool's output */
+  String lastLines() {
+    return output.lastLines();
+  }
+
+  /**
+   * @return the master's pid (host namespace), or -1 while it is not yet there or after the pool
+   *     exited; blocking (reads /proc)
+   */
+  long masterPid() {
+    if (!spawned.isAlive()) {
+      return -1;
+    }
+    long known = master;
+    if (known > 0) {
+      return known;
+    }
+    long pid = spawned.pid();
+    for (int i = 0; i < depth && pid > 0; i++) {
+      pid = onlyChild(pid);
+    }
+    if (pid > 0 && uidOf(pid) == uid) {
+      master = pid;
+      return pid;
+    }
+    return -1;
+  }
+
+  /** @return the pid to report: the master's when known, else the spawned process's */
+  long reportedPid() {
+    long pid = master;
+    return pid > 0 ? pid : spawned.pid();
+  }
+
+  private static long onlyChild(long pid) {
+    try {
+      String children = Files.readString(Path.of("/proc", Long.toString(pid), "task", Long.toString(pid),
+        "children")).trim();
+      return children.isEmpty() || children.contains(" ") ? -1 : Long.parseLong(children);
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static long uidOf(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        if (line.startsWith("Uid:")) {
+          return Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+}
