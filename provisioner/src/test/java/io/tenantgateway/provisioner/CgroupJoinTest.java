@@ -74,7 +74,7 @@ class CgroupJoinTest {
     waitFor("two children forked before the move", 5_000, () -> children(pid).size() == 2);
     List<Long> before = children(pid);
 
-    assertEquals(2, cgroups.join(shell.toHandle(), procs), "the children already forked were moved too");
+    assertEquals(3, cgroups.join(shell.toHandle(), procs), "the process and the two children it had forked were moved");
     for (Path file : procs) {
       assertInGroup(file, pid);
       for (long child : before) {

@@ -127,56 +127,61 @@ public final class Cgroups {
   }
 
   /**
-   * Moves a just-spawned master into its groups, and with it every worker it has forked by then.
-   * Once this returns, every process of the pool is in the groups: the master's later forks
-   * inherit them, and a worker forked before the master moved (when php-fpm's start-up outran the
-   * move) is moved too. A fork and a move exclude each other in the kernel, so a child that the
-   * children list below does not show was forked after the master had moved. Until this returns
-   * the pool runs no tenant code: workers only wait in accept() and the gateway has sent nothing.
+   * Moves a just-started pool into its groups: the spawned process, then each of its descendants,
+   * each process before its children are listed. A fork and a move exclude each other in the
+   * kernel, so a child that a listing does not show was forked after its parent had moved and is in
+   * the groups already. Once this returns every process of the pool is in them, and later forks
+   * inherit them. Until it returns the pool runs no tenant code: the gateway has sent it nothing.
+   * (Only the first move waits for the kernel's RCU grace period; the others follow at once.)
    *
-   * @param master the master process (a child of this JVM, not yet reaped)
+   * @param spawned the process the gateway started (a child of this JVM, not yet reaped)
    * @param procs the {@code cgroup.procs} files {@link #prepare} returned
-   * @return how many workers had to be moved after the master (0 when it moved before forking)
-   * @throws IOException when a move fails or the master exited meanwhile
+   * @return how many processes were moved
+   * @throws IOException when a move fails or the spawned process exited meanwhile
    */
-  public int join(ProcessHandle master, List<Path> procs) throws IOException {
+  public int join(ProcessHandle spawned, List<Path> procs) throws IOException {
     if (procs.isEmpty()) {
       return 0;
     }
-    String pid = Long.toString(master.pid());
-    for (Path file : procs) {
-      // a reaped pid could be reused by an unrelated process: write it only while ours is alive
-      if (!master.isAlive()) {
-        throw new IOException("php-fpm master " + pid + " exited before it joined its cgroups");
-      }
-      write(file, pid);
+    // a reaped pid could be reused by an unrelated process: move it only while ours is alive
+    if (!spawned.isAlive()) {
+      throw new IOException("pool process " + spawned.pid() + " exited before it joined its cgroups");
     }
-    List<Long> children = childrenOf(master);
-    for (long child : children) {
-      for (Path file : procs) {
-        try {
-          write(file, Long.toString(child));
-        } catch (IOException e) {
-          // the worker exited meanwhile (ESRCH); anything else is a failure
-          if (Files.isDirectory(Path.of("/proc", Long.toString(child)))) {
-            throw e;
-          }
-        }
-      }
-    }
-    return children.size();
+    return moveTree(spawned.pid(), procs, true);
   }
 
-  private static List<Long> childrenOf(ProcessHandle master) throws IOException {
-    String pid = Long.toString(master.pid());
+  private static int moveTree(long pid, List<Path> procs, boolean mustExist) throws IOException {
+    for (Path file : procs) {
+      try {
+        write(file, Long.toString(pid));
+      } catch (IOException e) {
+        // a descendant that exited meanwhile (ESRCH); anything else is a failure
+        if (mustExist || Files.isDirectory(Path.of("/proc", Long.toString(pid)))) {
+          throw e;
+        }
+        return 0;
+      }
+    }
+    int moved = 1;
+    for (long child : childrenOf(pid)) {
+      moved += moveTree(child, procs, false);
+    }
+    return moved;
+  }
+
+  private static List<Long> childrenOf(long parent) {
+    String pid = Long.toString(parent);
     Path file = Path.of("/proc", pid, "task", pid, "children");
     List<Long> out = new ArrayList<>();
-    if (!Files.exists(file)) {
-      // kernels without CONFIG_PROC_CHILDREN: a scan of /proc
-      master.children().forEach(child -> out.add(child.pid()));
+    String listed;
+    try {
+      listed = Files.readString(file).trim();
+    } catch (IOException e) {
+      // gone, or a kernel without CONFIG_PROC_CHILDREN: a scan of /proc
+      ProcessHandle.of(parent).ifPresent(p -> p.children().forEach(child -> out.add(child.pid())));
       return out;
     }
-    for (String child : Files.readString(file).trim().split("\\s+")) {
+    for (String child : listed.split("\\s+")) {
       if (!child.isEmpty()) {
         out.add(Long.parseLong(child));
       }

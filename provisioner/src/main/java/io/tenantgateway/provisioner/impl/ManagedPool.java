@@ -222,8 +222,9 @@ final class ManagedPool implements PoolHandle {
     long spawnedAt = System.nanoTime();
     long deadline = spawnedAt + options.startTimeout() * 1_000_000;
     long[] phases = new long[2];
-    // one blocking task from spawn to a verified listener, then one hop to the event loop for the ping:
-    // on a busy machine every hop between threads costs a scheduling delay
+    // one blocking task from spawn to a verified listener in its cgroups, then one hop to the event
+    // loop for the ping: on a busy machine every hop between threads costs a scheduling delay. (The
+    // join in parallel with the ping was slower: a cgroup move holds off php-fpm's forks.)
     vertx.<Void>executeBlocking(() -> {
       PoolProcess launched = processes.launch(current, layout);
       phases[0] = System.nanoTime();
@@ -231,13 +232,14 @@ final class ManagedPool implements PoolHandle {
         throw new java.io.IOException("stopped while starting");
       }
       awaitListener(launched, deadline);
+      processes.confine(launched);
       phases[1] = System.nanoTime();
       return null;
     }, false)
       .compose(v -> readiness.apply(this))
       .onComplete(ar -> {
         long end = System.nanoTime();
-        LOG.debug("pool {} start phases: launch {} ms, listen and peer check {} ms, ping {} ms", current.id(),
+        LOG.debug("pool {} start phases: launch {} ms, listen, peer check and cgroup join {} ms, ping {} ms", current.id(),
           (phases[0] - spawnedAt) / 1_000_000, (phases[1] - phases[0]) / 1_000_000, (end - phases[1]) / 1_000_000);
         started(gen, ar.failed() ? ar.cause() : null, (end - spawnedAt) / 1_000_000);
       });

@@ -21,7 +21,7 @@ import java.util.List;
  * root, util-linux {@code setpriv} to the tenant's user {@code tg-<id>}, so that neither the master
  * nor its workers hold root; then php-fpm, whose output (its log with {@code --force-stderr}, its
  * workers' output) comes back through a pipe ({@link PoolOutput}). Where cgroups are writable the
- * pool joins the tenant's groups ({@link Cgroups#join}) before any request is sent to it.
+ * pool joins the tenant's groups ({@link #confine}) before any request is sent to it.
  */
 public final class PhpFpmLauncher {
 
@@ -97,17 +97,26 @@ public final class PhpFpmLauncher {
     builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     Process process = builder.start();
     PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
-    PoolProcess pool = new PoolProcess(spec.id(), process, user.uid(), depth, output);
+    return new PoolProcess(spec.id(), process, user.uid(), depth, output, procs);
+  }
+
+  /**
+   * Moves a launched pool into its cgroups. Called once its socket has had its first connection,
+   * so that the move (which waits for the kernel) overlaps php-fpm's start-up; the gateway sends no
+   * request before this returns.
+   *
+   * @param pool the launched pool
+   * @throws IOException when the move fails; the pool is then killed
+   */
+  public void confine(PoolProcess pool) throws IOException {
     try {
-      // before the first connection the activator has not forked: the whole pool joins with it
-      cgroups.join(process.toHandle(), procs);
+      cgroups.join(pool.spawned().toHandle(), pool.cgroupProcs());
     } catch (IOException | RuntimeException e) {
-      process.destroyForcibly();
-      cgroups.killAll(spec.id());
+      pool.spawned().descendants().forEach(ProcessHandle::destroyForcibly);
+      pool.spawned().destroyForcibly();
       throw e instanceof IOException ? (IOException) e
-        : new IOException("cannot move the pool of " + spec.id() + " into its cgroups", e);
+        : new IOException("cannot move the pool of " + pool.tenant() + " into its cgroups", e);
     }
-    return pool;
   }
 
   /** @return the gateway's own uid, which the activator listens as */

@@ -19,6 +19,7 @@ final class PoolProcess {
   private final long uid;
   private final int depth;
   private final PoolOutput output;
+  private final java.util.List<Path> cgroupProcs;
   private volatile long master = -1;
   private volatile long launch;
 
@@ -28,8 +29,11 @@ final class PoolProcess {
    * @param uid the uid the master runs as
    * @param depth how many generations below {@code spawned} the master is (0: it is the master)
    * @param output the reader of its output
+   * @param cgroupProcs the {@code cgroup.procs} files of its groups (empty without cgroups)
    */
-  PoolProcess(String tenant, Process spawned, long uid, int depth, PoolOutput output) {
+  PoolProcess(String tenant, Process spawned, long uid, int depth, PoolOutput output,
+              java.util.List<Path> cgroupProcs) {
+    this.cgroupProcs = java.util.List.copyOf(cgroupProcs);
     this.tenant = tenant;
     this.spawned = spawned;
     this.uid = uid;
@@ -44,6 +48,11 @@ final class PoolProcess {
 
   void launch(long number) {
     this.launch = number;
+  }
+
+  /** @return the {@code cgroup.procs} files the pool joins */
+  java.util.List<Path> cgroupProcs() {
+    return cgroupProcs;
   }
 
   /** @return the tenant id */
