@@ -111,7 +111,10 @@ final class AdminRequests {
    */
   static String remoteAddress(RoutingContext ctx) {
     SocketAddress remote = ctx.request().remoteAddress();
-    return remote == null ? "unknown" : remote.hostAddress();
+    if (remote == null) {
+      return "unknown";
+    }
+    return remote.isDomainSocket() ? "unix-socket" : remote.hostAddress();
   }
 
   private static String firstLine(String message) {

@@ -32,16 +32,20 @@ public final class AdminServer {
 
   /** How long {@link #close()} lets requests in flight (e.g. a pool start) finish, ms. */
   public static final long SHUTDOWN_GRACE_MS = 5_000;
+  /** The root-only admin socket under the run directory (root mode). */
+  public static final String SOCKET = "admin.sock";
 
   private final HttpServer server;
+  private final HttpServer local;
   private final Router router;
   private final HealthHandlers health;
   private final BearerAuth auth;
   private final DashboardRoutes dashboard;
 
-  private AdminServer(HttpServer server, Router router, HealthHandlers health, BearerAuth auth,
+  private AdminServer(HttpServer server, HttpServer local, Router router, HealthHandlers health, BearerAuth auth,
                       DashboardRoutes dashboard) {
     this.server = server;
+    this.local = local;
     this.router = router;
     this.health = health;
     this.auth = auth;
@@ -80,15 +84,38 @@ public final class AdminServer {
       Router router = AdminRoutes.create(vertx, auth, maxBody, health,
         new TenantHandlers(registry, pools, poolView), poolHandlers, openApi, dashboard,
         new MetricsHandler(vertx, metrics));
+      java.nio.file.Path socket = java.nio.file.Path.of(config.string("run_dir")).toAbsolutePath().resolve(SOCKET);
+      boolean root = io.tenantgateway.provisioner.ProvisionerOptions.isRoot();
       return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(config.integer("admin.port")))
         .requestHandler(router)
         .listen()
-        .map(server -> {
-          LOG.info("admin API listening on {}:{}{}", host, server.actualPort(), auth == null ? " without a token" : "");
-          return new AdminServer(server, router, health, auth, dashboard);
-        })
+        .compose(server -> (root ? listenLocal(vertx, router, socket) : Future.<HttpServer>succeededFuture(null))
+          .map(local -> {
+            LOG.info("admin API listening on {}:{}{}{}", host, server.actualPort(),
+              auth == null ? " without a token" : "", local == null ? "" : " and on " + socket + " (root only)");
+            return new AdminServer(server, local, router, health, auth, dashboard);
+          }))
         .onFailure(e -> dashboard.close());
     }));
+  }
+
+  /**
+   * The admin API on a unix socket only root can connect to ({@code 0600}), with its own count of
+   * wrong tokens: a tenant on this host that sends wrong tokens to the TCP listener gets 127.0.0.1
+   * blocked, never the operator's socket.
+   */
+  private static Future<HttpServer> listenLocal(Vertx vertx, Router router, java.nio.file.Path socket) {
+    return vertx.executeBlocking(() -> {
+      java.nio.file.Files.createDirectories(socket.getParent());
+      java.nio.file.Files.deleteIfExists(socket);
+      return null;
+    }).compose(v -> vertx.createHttpServer().requestHandler(router)
+      .listen(io.vertx.core.net.SocketAddress.domainSocketAddress(socket.toString())))
+      .compose(local -> vertx.executeBlocking(() -> {
+        java.nio.file.Files.setPosixFilePermissions(socket,
+          java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        return local;
+      }));
   }
 
   private static Double p95(GatewayMetrics metrics, String tenantId) {
@@ -136,7 +163,10 @@ public final class AdminServer {
   public Future<Void> close() {
     health.stopping();
     Promise<Void> closed = Promise.promise();
-    server.shutdown(SHUTDOWN_GRACE_MS, TimeUnit.MILLISECONDS).eventually(dashboard::close).onComplete(closed);
+    Future<Void> localClosed = local == null ? Future.succeededFuture()
+      : local.shutdown(SHUTDOWN_GRACE_MS, TimeUnit.MILLISECONDS);
+    Future.join(server.shutdown(SHUTDOWN_GRACE_MS, TimeUnit.MILLISECONDS), localClosed)
+      .eventually(dashboard::close).<Void>mapEmpty().onComplete(closed);
     return closed.future();
   }
 }

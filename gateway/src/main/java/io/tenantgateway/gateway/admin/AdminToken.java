@@ -61,9 +61,14 @@ final class AdminToken {
       String token = HexFormat.of().formatHex(random);
       Path next = file.resolveSibling(FILE + ".next");
       Files.deleteIfExists(next);
-      Files.writeString(next, token + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE);
-      Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-------"));
+      // created 0600 at once, not chmodded after: a file readable for a moment could be opened
+      try (var channel = Files.newByteChannel(next, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+        java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap((token + "\n").getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+          channel.write(bytes);
+        }
+      }
       Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       LOG.warn("admin.token is empty and the gateway runs as root: generated an admin token into {} (root only);"

@@ -81,6 +81,39 @@ class AdminServerStartTest {
   }
 
   @Test
+  void aTenantSendingWrongTokensCannotLockTheOperatorOutOfTheRootOnlySocket() throws Exception {
+    GatewayConfig config = config("127.0.0.1", "operator-token");
+    Path socket = Path.of(config.string("run_dir")).toAbsolutePath().resolve(AdminServer.SOCKET);
+    Gateway gateway = Gateway.start(config).await(30, TimeUnit.SECONDS);
+    try {
+      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(socket)), "only root may connect");
+      AdminClient tenant = new AdminClient(gateway.adminPort(), "guessed-wrong");
+      int status = 0;
+      for (int i = 0; i < config.integer("admin.max_auth_failures") + 1 && status != 429; i++) {
+        status = tenant.get("/v1/tenants").status();
+      }
+      assertEquals(429, status, "the tenant's wrong tokens blocked 127.0.0.1");
+      assertEquals(429, new AdminClient(gateway.adminPort(), "operator-token").get("/v1/tenants").status(),
+        "the operator over TCP from the same address is blocked too");
+      assertEquals("HTTP/1.1 200 OK", statusLineOverSocket(socket, "operator-token"),
+        "the operator over the root-only socket is not");
+    } finally {
+      gateway.stop().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String statusLineOverSocket(Path socket, String token) throws Exception {
+    try (java.nio.channels.SocketChannel channel = java.nio.channels.SocketChannel.open(
+      java.net.UnixDomainSocketAddress.of(socket))) {
+      channel.write(java.nio.ByteBuffer.wrap(("GET /v1/tenants HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+        + token + "\r\nConnection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+      java.io.InputStream in = java.nio.channels.Channels.newInputStream(channel);
+      return io.tenantgateway.gateway.testing.RawHttp.readLine(in);
+    }
+  }
+
+  @Test
   void aTokenIsRequiredWhenOneIsSet() throws Exception {
     Gateway gateway = Gateway.start(config("127.0.0.1", "s3cret")).await(30, TimeUnit.SECONDS);
     try {

@@ -27,6 +27,8 @@ public final class Cgroups {
   private static final Logger LOG = LoggerFactory.getLogger(Cgroups.class);
   private static final String GROUP = "tenant-gateway";
   private static final long CPU_PERIOD_US = 100_000;
+  /** How long {@link #killAll} waits for killed processes to leave their groups. */
+  private static final long KILL_WAIT_NS = 5_000_000_000L;
 
   /** Which cgroup interface is in use. */
   public enum Version { V1, V2, NONE }
@@ -225,20 +227,37 @@ public final class Cgroups {
         LOG.warn("cgroup.kill of {} failed: {}", tenantId, e.getMessage());
       }
     }
-    for (int round = 0; round < 10_000; round++) {
-      java.util.Set<Long> members = members(procs);
+    // every process of the pool is in each of its groups: one list suffices; a SIGKILLed process
+    // stays listed until it has exited, which on a loaded machine takes a while, so wait, not spin
+    List<Path> one = List.of(procs.get(procs.size() - 1));
+    java.util.Set<Long> signalled = new java.util.HashSet<>();
+    long deadline = System.nanoTime() + KILL_WAIT_NS;
+    while (true) {
+      java.util.Set<Long> members = members(one);
       if (members.isEmpty()) {
         break;
       }
       for (long pid : members) {
-        try {
-          Libc.signal(pid, jnr.constants.platform.Signal.SIGKILL);
-          killed++;
-        } catch (IOException gone) {
-          // exited meanwhile
+        if (signalled.add(pid)) {
+          try {
+            Libc.signal(pid, jnr.constants.platform.Signal.SIGKILL);
+            killed++;
+          } catch (IOException gone) {
+            // exited meanwhile
+          }
         }
       }
-      Thread.onSpinWait();
+      if (System.nanoTime() - deadline > 0) {
+        LOG.warn("processes {} of {} still in its cgroups {} ms after SIGKILL", members, tenantId,
+          KILL_WAIT_NS / 1_000_000);
+        break;
+      }
+      try {
+        Thread.sleep(1);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
     }
     if (killed > 0) {
       LOG.info("killed {} processes left in the cgroups of {}", killed, tenantId);

@@ -79,6 +79,13 @@ public final class PhpFpmLauncher {
       "--setenv=FPM_SOCKETS=" + socket + "=3"));
     int depth = 0;
     if (isolation == Isolation.NAMESPACES) {
+      // bwrap mounts as root and follows symlinks: a tenant that can write the docroot's parent
+      // could swap the docroot for a link to another tenant's tree
+      Path real = spec.docroot().toRealPath();
+      if (!real.equals(spec.docroot().toAbsolutePath().normalize())) {
+        throw new IOException("docroot " + spec.docroot() + " is a symlink or lies under one (" + real
+          + "): refused, since the pool would mount what it points to; use the real path");
+      }
       command.addAll(Bubblewrap.arguments(spec.id(), List.of(spec.docroot(), layout.tmp()),
         List.of(layout.config())));
       depth = Bubblewrap.MASTER_DEPTH;
@@ -97,7 +104,7 @@ public final class PhpFpmLauncher {
     builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     Process process = builder.start();
     PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
-    return new PoolProcess(spec.id(), process, user.uid(), depth, output, procs);
+    return new PoolProcess(spec.id(), process, user.uid(), depth, output, procs, layout.socket());
   }
 
   /**

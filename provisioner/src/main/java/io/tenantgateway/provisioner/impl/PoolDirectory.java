@@ -119,12 +119,20 @@ public final class PoolDirectory {
   private static void writeConfig(Path config, String text, TenantIdentity.User user) throws IOException {
     Path next = config.resolveSibling(config.getFileName() + ".next");
     Files.deleteIfExists(next);
-    Files.writeString(next, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-    Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-r-----"));
+    // created 0600, not with the umask: pools/<id>/ is 0711 and its names are known, so a file
+    // readable for a moment could be opened by another tenant, and the descriptor kept
+    try (var channel = Files.newByteChannel(next, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+      StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+      while (bytes.hasRemaining()) {
+        channel.write(bytes);
+      }
+    }
     if (user.switchUser()) {
       Files.getFileAttributeView(next, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(
         FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(user.name()));
     }
+    Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-r-----"));
     Files.move(next, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 

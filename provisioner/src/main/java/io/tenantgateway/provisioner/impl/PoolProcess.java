@@ -20,6 +20,7 @@ final class PoolProcess {
   private final int depth;
   private final PoolOutput output;
   private final java.util.List<Path> cgroupProcs;
+  private final Path socket;
   private volatile long master = -1;
   private volatile long launch;
 
@@ -30,9 +31,11 @@ final class PoolProcess {
    * @param depth how many generations below {@code spawned} the master is (0: it is the master)
    * @param output the reader of its output
    * @param cgroupProcs the {@code cgroup.procs} files of its groups (empty without cgroups)
+   * @param socket the pool's socket
    */
   PoolProcess(String tenant, Process spawned, long uid, int depth, PoolOutput output,
-              java.util.List<Path> cgroupProcs) {
+              java.util.List<Path> cgroupProcs, Path socket) {
+    this.socket = socket;
     this.cgroupProcs = java.util.List.copyOf(cgroupProcs);
     this.tenant = tenant;
     this.spawned = spawned;
@@ -48,6 +51,11 @@ final class PoolProcess {
 
   void launch(long number) {
     this.launch = number;
+  }
+
+  /** @return the pool's socket */
+  Path socket() {
+    return socket;
   }
 
   /** @return the {@code cgroup.procs} files the pool joins */

@@ -61,7 +61,16 @@ public final class PoolProcesses {
   int killLeftoversUnlessRelaunched(PoolProcess pool) {
     long[] count = launches.computeIfAbsent(pool.tenant(), id -> new long[1]);
     synchronized (count) {
-      return count[0] == pool.launch() ? killLeftovers(pool.tenant()) : 0;
+      if (count[0] != pool.launch()) {
+        return 0;
+      }
+      try {
+        // php-fpm cannot unlink it (the directory is the gateway's); no newer launch owns it
+        Files.deleteIfExists(pool.socket());
+      } catch (IOException e) {
+        LOG.debug("socket {} not removed: {}", pool.socket(), e.getMessage());
+      }
+      return killLeftovers(pool.tenant());
     }
   }
 
