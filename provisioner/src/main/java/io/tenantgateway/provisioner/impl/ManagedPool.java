@@ -299,7 +299,8 @@ final class ManagedPool implements PoolHandle {
         }
       }
       if (!master.isAlive()) {
-        throw new java.io.IOException("php-fpm exited while starting: " + master.lastLines());
+        throw new java.io.IOException("php-fpm exited while starting (status " + master.exitValue() + "): "
+          + master.lastLinesAfterExit());
       }
       if (System.nanoTime() - deadlineNanos >= 0) {
         throw new java.io.IOException("php-fpm did not listen on " + layout.socket() + " within the start timeout: "

@@ -26,6 +26,7 @@ final class PoolOutput implements Runnable {
   private final String tenant;
   private final InputStream in;
   private final ArrayDeque<String> last = new ArrayDeque<>();
+  private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
 
   private PoolOutput(String tenant, InputStream in) {
     this.tenant = tenant;
@@ -70,6 +71,23 @@ final class PoolOutput implements Runnable {
     if (length > 0) {
       line(line, length);
     }
+    ended.countDown();
+  }
+
+  /**
+   * Waits until everything the pool wrote has been read (its last process closed the pipe), so
+   * that the message of a failed start holds the pool's last words.
+   *
+   * @param millis longest wait
+   * @return the last lines read
+   */
+  String lastLinesAfterEnd(long millis) {
+    try {
+      ended.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return lastLines();
   }
 
   private void line(byte[] bytes, int length) {

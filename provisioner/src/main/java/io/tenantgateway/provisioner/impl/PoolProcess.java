@@ -93,6 +93,11 @@ final class PoolProcess {
     return spawned.exitValue();
   }
 
+  /** @return the last lines of the pool's output, once it ended (waits at most 500 ms) */
+  String lastLinesAfterExit() {
+    return output.lastLinesAfterEnd(500);
+  }
+
   /** @return the last lines of the pool's output */
   String lastLines() {
     return output.lastLines();
