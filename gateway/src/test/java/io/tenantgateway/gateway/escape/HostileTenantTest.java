@@ -93,6 +93,14 @@ abstract class HostileTenantTest {
     return r.text();
   }
 
+  Gateway gateway() {
+    return gateway;
+  }
+
+  int gatewayPort() {
+    return gateway.httpPort();
+  }
+
   String victim(String path) throws Exception {
     return RawHttp.get(gateway.httpPort(), "victim.test", path).text();
   }
