@@ -238,7 +238,10 @@ public final class PoolManager {
       .add("QUERY_STRING", "")
       .add("SERVER_PROTOCOL", "HTTP/1.1")
       .add("GATEWAY_INTERFACE", "CGI/1.1");
-    return client.send(pool.probeEndpoint(), new FcgiRequest(params).timeout(1000))
+    // the socket is the gateway's own: the ping waits in its backlog while php-fpm boots, so one
+    // ping may take the whole start timeout; a retry follows only a refused or reset connection
+    long left = Math.max(1, deadline - System.currentTimeMillis());
+    return client.send(pool.probeEndpoint(), new FcgiRequest(params).timeout(left))
       .compose(response -> response.body().map(body -> response.status() == 200
         && body.toString().trim().equals("pong")))
       .recover(e -> Future.succeededFuture(false))
