@@ -38,7 +38,7 @@ public final class GatewayHandler implements Handler<HttpServerRequest> {
     this.router = router;
     this.proxy = proxy;
     this.observer = observer;
-    this.staticFiles = new StaticFiles(vertx);
+    this.staticFiles = new StaticFiles();
   }
 
   @Override
@@ -67,7 +67,7 @@ public final class GatewayHandler implements Handler<HttpServerRequest> {
         request.response().putHeader("Allow", "GET, HEAD");
         answer(request, 405);
       } else {
-        staticFiles.serve(request, site, record);
+        staticFiles.serve(request, site, ((Mapping.StaticFile) mapping).file());
       }
     } else if (mapping instanceof Mapping.Redirect) {
       String query = request.query();

@@ -316,11 +316,7 @@ class NginxParityTest {
     if (request.kind() == Kind.SERVER) {
       same(out, "Location", n.header("Location"), g.header("Location"));
       if (n.status() == 200) {
-        String nType = n.header("Content-Type");
-        String gType = g.header("Content-Type");
-        if (!Objects.equals(nType, gType)) {
-          known(out, "Content-Type", ParityDifferences.STATIC_TEXT_CHARSET, nType, gType, sides);
-        }
+        same(out, "Content-Type", n.header("Content-Type"), g.header("Content-Type"));
         same(out, "body", n.text(), g.text());
       }
       return out;

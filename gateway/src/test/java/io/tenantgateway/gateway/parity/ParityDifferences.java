@@ -116,15 +116,6 @@ public final class ParityDifferences {
     + "an HTTP/1.0 status line, nginx with HTTP/1.1; both are valid (RFC 9110 2.5)",
     (n, g, s) -> n.equals("HTTP/1.1") && g.equals(s.request().version()));
 
-  /**
-   * Static text files: Vert.x Web's StaticHandler (proxy/StaticFiles) adds {@code ;charset=UTF-8}
-   * to {@code text/*} types; nginx adds a charset only with its {@code charset} directive.
-   */
-  public static final Difference STATIC_TEXT_CHARSET = new Difference("the gateway's static files "
-    + "(Vert.x StaticHandler) add ;charset=UTF-8 to text/* types; nginx adds a charset only when configured to "
-    + "(charset directive)",
-    (n, g, s) -> n != null && n.startsWith("text/") && g != null && g.equals(n + ";charset=UTF-8"));
-
   private ParityDifferences() {
   }
 

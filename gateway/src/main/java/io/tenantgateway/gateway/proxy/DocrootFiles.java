@@ -1,0 +1,146 @@
+package io.tenantgateway.gateway.proxy;
+
+import jnr.constants.platform.Errno;
+import jnr.constants.platform.OpenFlags;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.SaveError;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Opens a file of a tenant's docroot so that the kernel vouches for where it lies, at the moment of
+ * the open (docs/ARCHITECTURE.md, static files). The docroot is opened by its real path with no
+ * symlink anywhere on the way ({@code RESOLVE_NO_SYMLINKS}: a docroot its tenant swapped for a link
+ * is refused at once), then the file relative to that directory's descriptor with
+ * {@code RESOLVE_BENEATH}: a symlink may point elsewhere inside the docroot, never out of it, and a
+ * link flipped between the request mapper's check and this open changes nothing. {@code O_NONBLOCK}
+ * keeps a FIFO from hanging the event loop; only a regular file is handed out. Linux 5.6 openat2(2).
+ *
+ * <p>The file is handed out as a {@link FileChannel} opened through {@code /proc/self/fd/<n>}
+ * (the kernel's link to the very file the descriptor holds, not a path walk), so that Vert.x can
+ * send it with sendfile(2).
+ */
+public final class DocrootFiles {
+
+  private static final long SYS_OPENAT2 = 437;
+  private static final int AT_FDCWD = -100;
+  private static final long RESOLVE_NO_MAGICLINKS = 0x02;
+  private static final long RESOLVE_NO_SYMLINKS = 0x04;
+  private static final long RESOLVE_BENEATH = 0x08;
+  private static final long OPEN_HOW_SIZE = 24;
+  private static final long DIRECTORY_FLAGS = OpenFlags.O_RDONLY.longValue() | OpenFlags.O_DIRECTORY.longValue()
+    | OpenFlags.O_CLOEXEC.longValue();
+  private static final long FILE_FLAGS = OpenFlags.O_RDONLY.longValue() | OpenFlags.O_NONBLOCK.longValue()
+    | OpenFlags.O_NOCTTY.longValue() | OpenFlags.O_CLOEXEC.longValue();
+
+  /** The two libc calls used; openat2 has no glibc wrapper and goes through syscall(2). */
+  public interface Libc {
+    /**
+     * @param number the system call
+     * @param dirfd the directory descriptor
+     * @param path the NUL-terminated path
+     * @param how {@code struct open_how}
+     * @param size its size
+     * @return the new descriptor, or -1 with errno set
+     */
+    @SaveError
+    long syscall(long number, int dirfd, @In byte[] path, @In Pointer how, long size);
+
+    /**
+     * @param fd a descriptor
+     * @return 0, or -1 with errno set
+     */
+    int close(int fd);
+  }
+
+  private static final Libc LIBC = LibraryLoader.create(Libc.class).load("c");
+  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
+  private static final ThreadLocal<Pointer> HOW = ThreadLocal.withInitial(
+    () -> Memory.allocateDirect(RUNTIME, (int) OPEN_HOW_SIZE, true));
+
+  /** What an open gave. */
+  public sealed interface Result {
+  }
+
+  /**
+   * A regular file inside the docroot, open for reading; the caller closes the channel.
+   *
+   * @param channel the file
+   * @param size its size in bytes at the open
+   * @param lastModifiedMillis its modification time
+   */
+  public record Opened(FileChannel channel, long size, long lastModifiedMillis) implements Result {
+  }
+
+  /**
+   * Not served.
+   *
+   * @param status the HTTP status to answer (404, or 403 for a file the gateway may not read)
+   * @param reason why, for the log
+   */
+  public record Refused(int status, String reason) implements Result {
+  }
+
+  private DocrootFiles() {
+  }
+
+  /**
+   * @param realDocroot the docroot's real path, as resolved when the registry snapshot was taken
+   * @param relative the file's path below the docroot, normalised (no dot segments, no leading slash)
+   * @return the opened file or why not
+   */
+  public static Result open(Path realDocroot, String relative) {
+    int dir = openat2(AT_FDCWD, realDocroot.toString(), DIRECTORY_FLAGS, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    if (dir < 0) {
+      return new Refused(404, "docroot " + realDocroot + " cannot be opened without following a symlink: "
+        + Errno.valueOf(-dir).name());
+    }
+    int fd;
+    try {
+      fd = openat2(dir, relative, FILE_FLAGS, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+    } finally {
+      LIBC.close(dir);
+    }
+    if (fd < 0) {
+      Errno errno = Errno.valueOf(-fd);
+      return new Refused(errno == Errno.EACCES ? 403 : 404, relative + ": " + errno.name()
+        + (errno == Errno.EXDEV || errno == Errno.ELOOP ? " (a symlink leaving the docroot)" : ""));
+    }
+    try {
+      Path self = Path.of("/proc/self/fd/" + fd);
+      BasicFileAttributes attributes = Files.readAttributes(self, BasicFileAttributes.class);
+      if (!attributes.isRegularFile()) {
+        return new Refused(404, relative + ": not a regular file");
+      }
+      return new Opened(FileChannel.open(self, StandardOpenOption.READ), attributes.size(),
+        attributes.lastModifiedTime().toMillis());
+    } catch (IOException e) {
+      return new Refused(404, relative + ": " + e.getMessage());
+    } finally {
+      LIBC.close(fd);
+    }
+  }
+
+  /** @return a negative errno, or the descriptor */
+  private static int openat2(int dirfd, String path, long flags, long resolve) {
+    Pointer how = HOW.get();
+    how.putLong(0, flags);
+    how.putLong(8, 0);
+    how.putLong(16, resolve);
+    byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
+    byte[] cString = new byte[bytes.length + 1];
+    System.arraycopy(bytes, 0, cString, 0, bytes.length);
+    long fd = LIBC.syscall(SYS_OPENAT2, dirfd, cString, how, OPEN_HOW_SIZE);
+    return fd >= 0 ? (int) fd : -RUNTIME.getLastError();
+  }
+}
