@@ -31,6 +31,8 @@ final class ManagedPool implements PoolHandle {
   private static final Logger LOG = LoggerFactory.getLogger(ManagedPool.class);
   /** Time between two checks whether a starting pool listens, ms. */
   static final long LISTEN_POLL_MS = 1;
+  /** How long a failed cgroup move waits to see whether php-fpm exited, ms. */
+  private static final long EXIT_REPORT_WAIT_MS = 500;
 
   private final Vertx vertx;
   private final ProvisionerOptions options;
@@ -232,7 +234,7 @@ final class ManagedPool implements PoolHandle {
         throw new java.io.IOException("stopped while starting");
       }
       awaitListener(launched, deadline);
-      processes.confine(launched);
+      confine(launched);
       phases[1] = System.nanoTime();
       return null;
     }, false)
@@ -299,8 +301,7 @@ final class ManagedPool implements PoolHandle {
         }
       }
       if (!master.isAlive()) {
-        throw new java.io.IOException("php-fpm exited while starting (status " + master.exitValue() + "): "
-          + master.lastLinesAfterExit());
+        throw exitedWhileStarting(master);
       }
       if (System.nanoTime() - deadlineNanos >= 0) {
         throw new java.io.IOException("php-fpm did not listen on " + layout.socket() + " within the start timeout: "
@@ -308,6 +309,26 @@ final class ManagedPool implements PoolHandle {
       }
       Thread.sleep(LISTEN_POLL_MS);
     }
+  }
+
+  /**
+   * Moves the pool into its cgroups; a php-fpm that failed at once (bad configuration) is gone
+   * before the move, which then reports only ESRCH: say how it exited instead.
+   */
+  private void confine(PoolProcess launched) throws java.io.IOException, InterruptedException {
+    try {
+      processes.confine(launched);
+    } catch (java.io.IOException e) {
+      if (launched.spawned().waitFor(EXIT_REPORT_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        throw exitedWhileStarting(launched);
+      }
+      throw e;
+    }
+  }
+
+  private static java.io.IOException exitedWhileStarting(PoolProcess master) {
+    return new java.io.IOException("php-fpm exited while starting (status " + master.exitValue() + "): "
+      + master.lastLinesAfterExit());
   }
 
   private void started(long gen, Throwable failure, long millis) {
