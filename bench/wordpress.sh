@@ -6,6 +6,8 @@
 #
 #   bench/wordpress.sh              # as root on Debian 12; installs what is missing (apt-get)
 #   KEEP_TMP=1 bench/wordpress.sh   # keep the temp dir (site copy, configs, logs, every response)
+#   NETWORK=none bench/wordpress.sh # the tenant's pool without network (isolation.network: none),
+#                                   # MariaDB through its socket bound in (DB_HOST localhost)
 #
 # Site: the files of the `wordpress` package (+ `wordpress-theme-twentytwentythree`), copied from
 #   /usr/share/wordpress into the temp dir with symlinks resolved, and a wp-config.php of its own
@@ -69,6 +71,8 @@ BENCH_TAG="wordpress"
 # shellcheck source=bench/lib.sh
 source "$REPO_ROOT/bench/lib.sh"
 KEEP_TMP="${KEEP_TMP:-0}"
+NETWORK="${NETWORK:-host}"
+DB_SOCKET=/run/mysqld/mysqld.sock
 TENANT=wpbench
 SITE=wp.test
 WP_SRC=/usr/share/wordpress
@@ -194,6 +198,7 @@ create_site() {
   for name in AUTH_KEY SECURE_AUTH_KEY LOGGED_IN_KEY NONCE_KEY AUTH_SALT SECURE_AUTH_SALT LOGGED_IN_SALT NONCE_SALT; do
     keys+="define('$name', '$(python3 -c 'import secrets; print(secrets.token_hex(32))')');"$'\n'
   done
+  [[ "$NETWORK" == host || "$NETWORK" == none ]] || die "NETWORK must be host or none, not '$NETWORK'"
   cat >"$DOCROOT/wp-config.php" <<EOF
 <?php
 // Written by bench/wordpress.sh for one run (the package's own wp-config.php reads /etc/wordpress,
@@ -201,7 +206,7 @@ create_site() {
 define('DB_NAME', '$DB_NAME');
 define('DB_USER', '$DB_NAME');
 define('DB_PASSWORD', '$DB_PASSWORD');
-define('DB_HOST', '$DB_HOST:$DB_PORT');
+define('DB_HOST', '$(wp_db_host)');
 define('DB_CHARSET', 'utf8mb4');
 define('DB_COLLATE', '');
 $keys
@@ -234,8 +239,14 @@ tenants:
     docroot: "$DOCROOT"
     routing: { mode: front-controller, index: index.php }
     php: { max_children: 4, idle_timeout_s: 600, request_timeout_s: 60 }
+    isolation: { network: $NETWORK, unix_sockets: ["$DB_SOCKET"] }
 EOF
   start_gateway_bg "$PORT_GW" "$PORT_ADMIN"
+}
+
+# WordPress's DB_HOST: TCP with the host's network; the socket (mysqli's "localhost") without it
+wp_db_host() {
+  if [[ "$NETWORK" == none ]]; then echo "localhost:$DB_SOCKET"; else echo "$DB_HOST:$DB_PORT"; fi
 }
 
 # ---------------------------------------------------------------- nginx and its php-fpm

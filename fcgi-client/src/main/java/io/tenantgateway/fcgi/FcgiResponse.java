@@ -34,22 +34,43 @@ public interface FcgiResponse extends ReadStream<Buffer> {
   Buffer completeBody();
 
   /**
-   * Reads the whole body into memory; for small responses only (probes, tests).
+   * Reads the whole body into memory; for small responses only (tests).
    *
    * @return the body, or the failure that cut it short
    */
   default Future<Buffer> body() {
+    return body(Integer.MAX_VALUE);
+  }
+
+  /**
+   * Reads the whole body into memory, up to a bound (probes: the application may be hostile).
+   *
+   * @param maxBytes the most bytes taken; a longer body aborts the response
+   * @return the body, or an {@link FcgiProtocolException} when it is longer, or the failure that cut it short
+   */
+  default Future<Buffer> body(int maxBytes) {
     Buffer whole = completeBody();
     if (whole != null) {
-      return Future.succeededFuture(whole);
+      return whole.length() <= maxBytes ? Future.succeededFuture(whole) : Future.failedFuture(tooLong(maxBytes));
     }
     Promise<Buffer> promise = Promise.promise();
     Buffer body = Buffer.buffer();
-    handler(body::appendBuffer);
+    handler(chunk -> {
+      if (body.length() + chunk.length() > maxBytes) {
+        abort();
+        promise.tryFail(tooLong(maxBytes));
+      } else {
+        body.appendBuffer(chunk);
+      }
+    });
     exceptionHandler(promise::tryFail);
     endHandler(v -> promise.tryComplete(body));
     resume();
     return promise.future();
+  }
+
+  private static FcgiProtocolException tooLong(int maxBytes) {
+    return new FcgiProtocolException("response body longer than " + maxBytes + " bytes");
   }
 
   /**

@@ -307,6 +307,31 @@ class FcgiClientTest {
   }
 
   @Test
+  void aBoundedBodyReadStopsAtItsBoundWhetherTheBodyCameAtOnceOrStreamed() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      r.stdout("Content-Type: text/plain\r\n\r\n");
+      r.stdout("x".repeat(100));
+      r.end(0);
+    };
+    assertEquals(100, await(sendPaused(newContext(), endpoint, get("/a.php")).compose(r -> r.body(100))).length());
+    Throwable e = failure(sendPaused(newContext(), endpoint, get("/b.php")).compose(r -> r.body(64)));
+    assertInstanceOf(FcgiProtocolException.class, e);
+    assertEquals("response body longer than 64 bytes", e.getMessage());
+    byte[] big = random(1 << 20, 7);
+    server.script = r -> {
+      r.stdout("Content-Type: application/octet-stream\r\n\r\n");
+      for (int i = 0; i < 64; i++) {
+        r.stdout(Buffer.buffer(big));
+      }
+      r.end(0);
+    };
+    e = failure(sendPaused(newContext(), endpoint, get("/c.php")).compose(r -> r.body(1 << 16)));
+    assertEquals("response body longer than 65536 bytes", e.getMessage());
+  }
+
+  @Test
   void stderrGoesToItsHandlerNeverIntoTheBody() {
     FcgiEndpoint endpoint = tcp(1);
     client(new FcgiClientOptions());

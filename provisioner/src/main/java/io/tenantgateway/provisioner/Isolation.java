@@ -21,6 +21,23 @@ public enum Isolation {
   }
 
   /**
+   * @param label a name from the configuration, or null
+   * @return its isolation, or null for null
+   * @throws IllegalArgumentException for an unknown name
+   */
+  public static Isolation named(String label) {
+    if (label == null) {
+      return null;
+    }
+    for (Isolation isolation : values()) {
+      if (isolation.label.equals(label)) {
+        return isolation;
+      }
+    }
+    throw new IllegalArgumentException("'" + label + "' is neither namespaces nor users-only");
+  }
+
+  /**
    * @param value a configured value; empty for the default
    * @param root true when the gateway runs as root
    * @return the isolation: by default namespaces as root, users-only otherwise

@@ -35,18 +35,24 @@ public final class PoolManager {
   static final long PING_RETRY_MS = 2;
 
 
+  /** The most bytes of a ping's answer read ("pong"; a worker's code could answer instead). */
+  static final int PING_BODY_LIMIT = 64;
+
   /** Period of the idle check, ms. */
   public static final long IDLE_CHECK_PERIOD_MS = 500;
 
   private final Vertx vertx;
   private final String isolation;
+  private final Isolation defaultIsolation;
   private final FcgiClient probeClient;
   private final Pools pools;
   private final Cgroups cgroups;
   private final long idleTimer;
 
-  private PoolManager(Vertx vertx, String isolation, Pools pools, Cgroups cgroups, FcgiClient probeClient) {
+  private PoolManager(Vertx vertx, String isolation, Isolation defaultIsolation, Pools pools, Cgroups cgroups,
+                      FcgiClient probeClient) {
     this.vertx = vertx;
+    this.defaultIsolation = defaultIsolation;
     this.cgroups = cgroups;
     this.isolation = isolation;
     this.pools = pools;
@@ -90,7 +96,7 @@ public final class PoolManager {
       .setConnectTimeout(1000).setReadIdleTimeout(options.startTimeout()).setPoolIdleTimeout(0));
     Pools pools = new Pools(vertx, options, processes, probe(vertx, probeClient, options));
     return new PoolManager(vertx, identity.describe() + "; " + describe(options.isolation()) + "; "
-      + cgroups.describe(), pools, cgroups, probeClient);
+      + cgroups.describe(), options.isolation(), pools, cgroups, probeClient);
   }
 
   /**
@@ -209,6 +215,11 @@ public final class PoolManager {
       : "isolation users-only: pools see the host's processes and every file their user may read";
   }
 
+  /** @return the isolation of tenants that set none ({@code provisioner.isolation}) */
+  public Isolation defaultIsolation() {
+    return defaultIsolation;
+  }
+
   /** @return what isolation is in force, for logs and operators */
   public String isolation() {
     return isolation;
@@ -242,7 +253,7 @@ public final class PoolManager {
     // ping may take the whole start timeout; a retry follows only a refused or reset connection
     long left = Math.max(1, deadline - System.currentTimeMillis());
     return client.send(pool.probeEndpoint(), new FcgiRequest(params).timeout(left))
-      .compose(response -> response.body().map(body -> response.status() == 200
+      .compose(response -> response.body(PING_BODY_LIMIT).map(body -> response.status() == 200
         && body.toString().trim().equals("pong")))
       .recover(e -> Future.succeededFuture(false))
       .compose(ok -> {

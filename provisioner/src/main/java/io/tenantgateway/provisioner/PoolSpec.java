@@ -15,9 +15,10 @@ import java.util.Map;
  * @param ini operator ini values, as {@code php_admin_value}
  * @param env environment variables of the workers
  * @param limits memory, CPU and process limits (cgroups)
+ * @param sandbox the tenant's isolation and network
  */
 public record PoolSpec(String id, Path docroot, int maxChildren, int idleTimeoutSeconds, int requestTimeoutSeconds,
-                       Map<String, String> ini, Map<String, String> env, PoolLimits limits) {
+                       Map<String, String> ini, Map<String, String> env, PoolLimits limits, PoolSandbox sandbox) {
 
   /**
    * Copies the maps.
@@ -26,6 +27,24 @@ public record PoolSpec(String id, Path docroot, int maxChildren, int idleTimeout
     ini = Map.copyOf(ini);
     env = Map.copyOf(env);
     limits = limits == null ? PoolLimits.NONE : limits;
+    sandbox = sandbox == null ? PoolSandbox.DEFAULT : sandbox;
+  }
+
+  /**
+   * A pool with the gateway's isolation and the host's network.
+   *
+   * @param id the tenant id
+   * @param docroot the document root
+   * @param maxChildren {@code pm.max_children}
+   * @param idleTimeoutSeconds idle time before the pool stops
+   * @param requestTimeoutSeconds {@code request_terminate_timeout}
+   * @param ini operator ini values
+   * @param env worker environment
+   * @param limits memory, CPU and process limits
+   */
+  public PoolSpec(String id, Path docroot, int maxChildren, int idleTimeoutSeconds, int requestTimeoutSeconds,
+                  Map<String, String> ini, Map<String, String> env, PoolLimits limits) {
+    this(id, docroot, maxChildren, idleTimeoutSeconds, requestTimeoutSeconds, ini, env, limits, PoolSandbox.DEFAULT);
   }
 
   /**
@@ -41,6 +60,7 @@ public record PoolSpec(String id, Path docroot, int maxChildren, int idleTimeout
    */
   public PoolSpec(String id, Path docroot, int maxChildren, int idleTimeoutSeconds, int requestTimeoutSeconds,
                   Map<String, String> ini, Map<String, String> env) {
-    this(id, docroot, maxChildren, idleTimeoutSeconds, requestTimeoutSeconds, ini, env, PoolLimits.NONE);
+    this(id, docroot, maxChildren, idleTimeoutSeconds, requestTimeoutSeconds, ini, env, PoolLimits.NONE,
+      PoolSandbox.DEFAULT);
   }
 }

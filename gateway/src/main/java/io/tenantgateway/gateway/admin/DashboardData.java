@@ -97,7 +97,7 @@ final class DashboardData {
       .put("enabled", tenant.enabled())
       .put("backend", tenant.backend())
       .put("managed", managed);
-    JsonObject pool = managed && pools != null ? PoolJson.of(tenant, status) : null;
+    JsonObject pool = managed && pools != null ? PoolJson.of(tenant, status, pools.defaultIsolation()) : null;
     for (String key : POOL_KEYS) {
       row.put(key, pool == null ? null : pool.getValue(key));
     }

@@ -1,6 +1,7 @@
 package io.tenantgateway.gateway.admin;
 
 import io.tenantgateway.gateway.registry.Tenant;
+import io.tenantgateway.provisioner.Isolation;
 import io.tenantgateway.provisioner.PoolState;
 import io.tenantgateway.provisioner.PoolStatus;
 import io.vertx.core.json.JsonObject;
@@ -20,9 +21,10 @@ final class PoolJson {
   /**
    * @param tenant the managed tenant
    * @param status its pool's status, or null when the pool never ran
+   * @param defaultIsolation the gateway's isolation, in force for a tenant that sets none
    * @return the pool item of {@code GET /v1/pools}
    */
-  static JsonObject of(Tenant tenant, PoolStatus status) {
+  static JsonObject of(Tenant tenant, PoolStatus status, Isolation defaultIsolation) {
     PoolStatus s = status != null ? status
       : new PoolStatus(tenant.id(), PoolState.STOPPED, -1, -1, 0, 0, -1, 0, -1);
     return new JsonObject()
@@ -35,7 +37,9 @@ final class PoolJson {
       .put("last_activation_ms", orNull(s.lastActivationMillis()))
       .put("crashes", s.crashes())
       .put("memory_bytes", orNull(s.memoryBytes()))
-      .put("memory_limit_bytes", tenant.limits().memoryMb() * MIB);
+      .put("memory_limit_bytes", tenant.limits().memoryMb() * MIB)
+      .put("isolation", tenant.isolation().mode() != null ? tenant.isolation().mode() : defaultIsolation.label())
+      .put("network", tenant.isolation().privateNetwork() ? "none" : "host");
   }
 
   private static Long orNull(long value) {

@@ -40,7 +40,7 @@ final class PoolView {
       return Future.succeededFuture(null);
     }
     return vertx.executeBlocking(() -> pools.status(tenant.id()), false)
-      .map(status -> PoolJson.of(tenant, status));
+      .map(status -> PoolJson.of(tenant, status, pools.defaultIsolation()));
   }
 
   /**
@@ -54,7 +54,7 @@ final class PoolView {
       JsonArray items = new JsonArray();
       for (Tenant tenant : tenants) {
         if (tenant.backend() == null) {
-          items.add(PoolJson.of(tenant, byTenant.get(tenant.id())));
+          items.add(PoolJson.of(tenant, byTenant.get(tenant.id()), pools.defaultIsolation()));
         }
       }
       return items;

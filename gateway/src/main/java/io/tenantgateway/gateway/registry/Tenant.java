@@ -15,12 +15,13 @@ import java.util.Map;
  * @param routing how request paths map to files and scripts
  * @param php the pool settings
  * @param limits resource and request limits
+ * @param isolation how the tenant's pool is set apart from the host
  * @param backend an unmanaged FastCGI server ({@code unix:/path} or {@code tcp:host:port}), or null
  *     when the provisioner runs the tenant's pool
  * @param enabled false to stop serving the tenant without deleting it
  */
 public record Tenant(String id, List<String> domains, String docroot, Routing routing, Php php, Limits limits,
-                     String backend, boolean enabled) {
+                     Isolation isolation, String backend, boolean enabled) {
 
   /** Routing modes. */
   public enum Mode {
@@ -65,6 +66,34 @@ public record Tenant(String id, List<String> domains, String docroot, Routing ro
   public record Limits(int memoryMb, int cpuPercent, int pids, int maxBodyMb, int maxConcurrent) {
   }
 
+  /**
+   * @param mode {@code namespaces} or {@code users-only}, or null for the gateway's
+   *     {@code provisioner.isolation}
+   * @param privateNetwork true for {@code network: none}: the pool's own network namespace, loopback only
+   * @param unixSockets absolute paths of host Unix sockets bound into the pool (read-only)
+   */
+  public record Isolation(String mode, boolean privateNetwork, List<String> unixSockets) {
+
+    /** The gateway's isolation and the host's network. */
+    public static final Isolation DEFAULT = new Isolation(null, false, List.of());
+
+    /**
+     * Copies the list.
+     */
+    public Isolation {
+      unixSockets = List.copyOf(unixSockets);
+    }
+
+    JsonObject toJson() {
+      JsonObject json = new JsonObject().put("network", privateNetwork ? "none" : "host")
+        .put("unix_sockets", new JsonArray(List.copyOf(unixSockets)));
+      if (mode != null) {
+        json.put("mode", mode);
+      }
+      return json;
+    }
+  }
+
   /** @return the tenant JSON */
   public JsonObject toJson() {
     JsonObject json = new JsonObject()
@@ -84,6 +113,7 @@ public record Tenant(String id, List<String> domains, String docroot, Routing ro
         .put("pids", limits.pids())
         .put("max_body_mb", limits.maxBodyMb())
         .put("max_concurrent", limits.maxConcurrent()))
+      .put("isolation", isolation.toJson())
       .put("enabled", enabled);
     if (backend != null) {
       json.put("backend", backend);

@@ -28,8 +28,10 @@ public final class TenantParser {
   private static final Pattern INI_KEY = Pattern.compile("[A-Za-z0-9_.]+");
   private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-  private static final Set<String> TOP = Set.of("id", "domains", "docroot", "routing", "php", "limits", "backend",
-    "enabled");
+  private static final Set<String> TOP = Set.of("id", "domains", "docroot", "routing", "php", "limits", "isolation",
+    "backend", "enabled");
+  private static final Set<String> ISOLATION = Set.of("mode", "network", "unix_sockets");
+  private static final int MAX_UNIX_SOCKETS = 16;
   private static final Set<String> ROUTING = Set.of("mode", "index");
   private static final Set<String> PHP = Set.of("max_children", "idle_timeout_s", "request_timeout_s", "ini", "env");
   private static final Set<String> LIMITS = Set.of("memory_mb", "cpu_percent", "pids", "max_body_mb",
@@ -94,7 +96,7 @@ public final class TenantParser {
         integer(limits, id, "limits.", "pids", 64, 4, 1_048_576),
         integer(limits, id, "limits.", "max_body_mb", 64, 0, 1_048_576),
         integer(limits, id, "limits.", "max_concurrent", 32, 1, 1_000_000)),
-      backend, (Boolean) enabled);
+      isolation(json, id), backend, (Boolean) enabled);
   }
 
   /**
@@ -151,29 +153,75 @@ public final class TenantParser {
     return List.copyOf(domains);
   }
 
+  private static Tenant.Isolation isolation(JsonObject json, String id) {
+    JsonObject isolation = object(json, id, "isolation");
+    rejectUnknown(isolation, ISOLATION, id, "isolation.");
+    String mode = optionalString(isolation, id, "isolation.", "mode", null);
+    if (mode != null && !mode.equals("namespaces") && !mode.equals("users-only")) {
+      throw new InvalidTenantException(id, "isolation.mode", "expected namespaces or users-only, got '" + mode + "'");
+    }
+    String network = optionalString(isolation, id, "isolation.", "network", "host");
+    if (!network.equals("host") && !network.equals("none")) {
+      throw new InvalidTenantException(id, "isolation.network", "expected host or none, got '" + network + "'");
+    }
+    if (network.equals("none") && "users-only".equals(mode)) {
+      throw new InvalidTenantException(id, "isolation.network", "none needs isolation.mode namespaces");
+    }
+    Object raw = isolation.getValue("unix_sockets");
+    if (raw != null && !(raw instanceof JsonArray)) {
+      throw new InvalidTenantException(id, "isolation.unix_sockets", "expected a list of absolute paths");
+    }
+    JsonArray array = raw == null ? new JsonArray() : (JsonArray) raw;
+    if (array.size() > MAX_UNIX_SOCKETS) {
+      throw new InvalidTenantException(id, "isolation.unix_sockets", "at most " + MAX_UNIX_SOCKETS + " sockets");
+    }
+    List<String> sockets = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      String field = "isolation.unix_sockets[" + i + "]";
+      if (!(array.getValue(i) instanceof String)) {
+        throw new InvalidTenantException(id, field, "expected a string");
+      }
+      String socket = absolutePath(id, field, array.getString(i)).toString();
+      if (sockets.contains(socket)) {
+        throw new InvalidTenantException(id, field, "'" + socket + "' is listed twice");
+      }
+      sockets.add(socket);
+    }
+    return new Tenant.Isolation(mode, network.equals("none"), sockets);
+  }
+
   private static String docroot(JsonObject json, String id, boolean mustExist) {
     String docroot = requireString(json, id, "docroot");
-    for (int i = 0; i < docroot.length(); i++) {
-      char c = docroot.charAt(i);
+    Path path = absolutePath(id, "docroot", docroot);
+    if (mustExist && !Files.isDirectory(path)) {
+      throw new InvalidTenantException(id, "docroot", "'" + docroot + "' is not an existing directory");
+    }
+    return path.normalize().toString();
+  }
+
+  /**
+   * @return the normalised path; refused: relative paths and characters that would change the pool
+   *     configuration, open_basedir or bwrap's arguments
+   */
+  private static Path absolutePath(String id, String field, String value) {
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
       if (c < 0x20 || c == 0x7f || c == ':' || c == ';' || c == '"' || c == '\\' || c == '$') {
-        throw new InvalidTenantException(id, "docroot", "must not contain control characters, ':', ';', '\"', "
+        throw new InvalidTenantException(id, field, "must not contain control characters, ':', ';', '\"', "
           + "'\\' or '$' (they would change the pool configuration or open_basedir); found U+"
           + String.format("%04X", (int) c) + " at " + i);
       }
     }
     Path path;
     try {
-      path = Path.of(docroot);
+      path = Path.of(value);
     } catch (InvalidPathException e) {
-      throw new InvalidTenantException(id, "docroot", "'" + docroot + "' is not a valid path");
+      throw new InvalidTenantException(id, field, "'" + value + "' is not a valid path");
     }
     if (!path.isAbsolute()) {
-      throw new InvalidTenantException(id, "docroot", "'" + docroot + "' is not an absolute path");
+      throw new InvalidTenantException(id, field, "'" + value + "' is not an absolute path");
     }
-    if (mustExist && !Files.isDirectory(path)) {
-      throw new InvalidTenantException(id, "docroot", "'" + docroot + "' is not an existing directory");
-    }
-    return path.normalize().toString();
+    return path.normalize();
   }
 
   private static Tenant.Mode mode(JsonObject routing, String id) {

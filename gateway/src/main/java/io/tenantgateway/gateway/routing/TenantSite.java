@@ -3,7 +3,9 @@ package io.tenantgateway.gateway.routing;
 import io.tenantgateway.fcgi.FcgiEndpoint;
 import io.tenantgateway.gateway.registry.Tenant;
 import io.tenantgateway.provisioner.PoolLease;
+import io.tenantgateway.provisioner.Isolation;
 import io.tenantgateway.provisioner.PoolLimits;
+import io.tenantgateway.provisioner.PoolSandbox;
 import io.tenantgateway.provisioner.PoolSpec;
 
 import java.io.IOException;
@@ -35,7 +37,9 @@ public final class TenantSite {
     this.backendLease = endpoint == null ? null : PoolLease.unmanaged(endpoint);
     this.poolSpec = new PoolSpec(tenant.id(), docroot, tenant.php().maxChildren(), tenant.php().idleTimeoutSeconds(),
       tenant.php().requestTimeoutSeconds(), tenant.php().ini(), tenant.php().env(),
-      new PoolLimits(tenant.limits().memoryMb(), tenant.limits().cpuPercent(), tenant.limits().pids()));
+      new PoolLimits(tenant.limits().memoryMb(), tenant.limits().cpuPercent(), tenant.limits().pids()),
+      new PoolSandbox(Isolation.named(tenant.isolation().mode()), tenant.isolation().privateNetwork(),
+        tenant.isolation().unixSockets().stream().map(Path::of).toList()));
     this.concurrency = new ConcurrencyLimit(tenant.limits().maxConcurrent(), tenant.limits().maxConcurrent());
     this.serverName = tenant.domains().stream().filter(d -> !d.startsWith("*.")).findFirst().orElse(null);
   }

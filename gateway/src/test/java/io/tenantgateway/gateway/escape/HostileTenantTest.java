@@ -62,7 +62,7 @@ abstract class HostileTenantTest {
     Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-------"));
     targetDir = Files.createDirectory(work.resolve("root-only-dir"));
     Files.setPosixFilePermissions(targetDir, PosixFilePermissions.fromString("rwx------"));
-    Files.writeString(work.resolve("tenants.yaml"), "tenants:\n" + tenant("evil") + tenant("victim"));
+    Files.writeString(work.resolve("tenants.yaml"), "tenants:\n" + tenant("evil") + tenant("victim") + moreTenants());
     gateway = startGateway();
   }
 
@@ -224,7 +224,12 @@ abstract class HostileTenantTest {
     new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
   }
 
-  private void site(String id, Map<String, String> files) throws Exception {
+  /** @return more tenant entries (YAML list items) of a subclass, their sites made with {@link #site} */
+  String moreTenants() throws Exception {
+    return "";
+  }
+
+  void site(String id, Map<String, String> files) throws Exception {
     Path dir = Files.createDirectories(work.resolve(id).resolve("public"));
     for (Map.Entry<String, String> file : files.entrySet()) {
       Files.writeString(dir.resolve(file.getKey()), file.getValue());
@@ -237,7 +242,7 @@ abstract class HostileTenantTest {
     new ProcessBuilder("chmod", "-R", "go-rwx", dir.getParent().toString()).start().waitFor();
   }
 
-  private String tenant(String id) {
+  String tenant(String id) {
     return "  - id: " + id + "\n    domains: [\"" + id + ".test\"]\n    docroot: \"" + work.resolve(id)
       .resolve("public") + "\"\n    php: { max_children: 2 }\n    limits: { pids: 64 }\n";
   }

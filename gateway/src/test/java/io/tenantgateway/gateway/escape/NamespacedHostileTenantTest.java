@@ -1,5 +1,6 @@
 package io.tenantgateway.gateway.escape;
 
+import io.tenantgateway.gateway.testing.RawHttp;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +14,55 @@ class NamespacedHostileTenantTest extends HostileTenantTest {
 
   NamespacedHostileTenantTest() {
     super("namespaces");
+  }
+
+  private static final String NET_PHP = String.join("\n", "<?php",
+    "function probe($target) {",
+    "  $c = @stream_socket_client($target, $errno, $error, 2);",
+    "  if (!$c) { return \"refused ($error)\"; }",
+    "  stream_set_timeout($c, 2);",
+    "  return 'open ' . (strpos((string) fread($c, 256), 'MariaDB') !== false ? 'mariadb' : 'other');",
+    "}",
+    "echo 'tcp-mariadb: ', probe('tcp://127.0.0.1:3306'), \"\\n\";",
+    "echo 'tcp-gateway: ', probe('tcp://127.0.0.1:' . (int) $_GET['port']), \"\\n\";",
+    "echo 'unix-mariadb: ', probe('unix:///run/mysqld/mysqld.sock'), \"\\n\";",
+    "echo 'interfaces: ', implode(' ', array_map(fn($l) => trim(explode(':', $l)[0]),",
+    "  array_slice(explode(\"\\n\", trim(shell_exec('cat /proc/net/dev'))), 2))), \"\\n\";", "");
+
+  @Override
+  String moreTenants() throws Exception {
+    site("offline", java.util.Map.of("net.php", NET_PHP));
+    java.nio.file.Files.writeString(work.resolve("evil/public/net.php"), NET_PHP);
+    site("plain", java.util.Map.of("sh.php", "<?php echo shell_exec($_GET['c'] . ' 2>&1');"));
+    return tenant("offline")
+      + "    isolation: { network: none, unix_sockets: [\"/run/mysqld/mysqld.sock\"] }\n"
+      + tenant("plain") + "    isolation: { mode: users-only }\n";
+  }
+
+  @Test
+  void aTenantsOwnIsolationOverridesTheGatewaysDefault() throws Exception {
+    String plain = RawHttp.get(gatewayPort(), "plain.test", "/sh.php?c=ps%20-eo%20args").text();
+    assertTrue(plain.contains("java"), "a users-only pool sees the host's processes: " + plain);
+    assertFalse(shell("ps -eo args").contains("java"));
+  }
+
+  /**
+   * {@code network: none}: the pool has its own network namespace with only a loopback, so it
+   * reaches neither MariaDB's TCP port nor the gateway's, yet MariaDB through the socket bound in;
+   * the host-network tenant, run the same, reaches both (the probe can tell open from refused).
+   */
+  @Test
+  void aPoolWithoutNetworkReachesOnlyItsOwnLoopbackAndItsSockets() throws Exception {
+    String host = RawHttp.get(gatewayPort(), "evil.test", "/net.php?port=" + gatewayPort()).text();
+    assertTrue(host.contains("tcp-mariadb: open mariadb"), "MariaDB listens on 127.0.0.1:3306 (bin/test): " + host);
+    assertTrue(host.contains("tcp-gateway: open"), host);
+    String none = RawHttp.get(gatewayPort(), "offline.test", "/net.php?port=" + gatewayPort()).text();
+    assertTrue(none.contains("tcp-mariadb: refused"), none);
+    assertTrue(none.contains("tcp-gateway: refused"), none);
+    assertTrue(none.contains("unix-mariadb: open mariadb"), none);
+    assertTrue(none.contains("interfaces: lo\n"), "only a loopback: " + none);
+    assertTrue(host.lines().filter(l -> l.startsWith("interfaces:")).findFirst().orElse("").split(" ").length > 2,
+      "the host's interfaces: " + host);
   }
 
   @Test

@@ -70,6 +70,7 @@ class TenantParserTest {
     assertEquals(new Tenant.Routing(Tenant.Mode.FRONT_CONTROLLER, "index.php"), t.routing());
     assertEquals(new Tenant.Php(5, 60, 60, Map.of(), Map.of()), t.php());
     assertEquals(new Tenant.Limits(256, 100, 64, 64, 32), t.limits());
+    assertEquals(Tenant.Isolation.DEFAULT, t.isolation());
     assertNull(t.backend());
     assertTrue(t.enabled());
   }
@@ -141,6 +142,7 @@ class TenantParserTest {
                  "ini": { "memory_limit": "128M" }, "env": { "APP_ENV": "prod" } },
         "limits": { "memory_mb": 256, "cpu_percent": 50, "pids": 64,
                     "max_body_mb": 64, "max_concurrent": 32 },
+        "isolation": { "mode": "namespaces", "network": "none", "unix_sockets": ["/run/mysqld/mysqld.sock"] },
         "enabled": true
       }""").put("docroot", docroot.toString());
     Tenant t = TenantParser.parse(example);
@@ -192,6 +194,7 @@ class TenantParserTest {
     "php., memory_limit",
     "limits., memory",
     "limits., max_body",
+    "isolation., net",
   })
   void unknownFieldsAreNamedWithTheirPath(String group, String key) {
     if (group.isEmpty()) {
@@ -203,10 +206,61 @@ class TenantParserTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"routing", "php", "limits"})
+  @ValueSource(strings = {"routing", "php", "limits", "isolation"})
   void groupsMustBeObjects(String group) {
     invalid(json.put(group, "x"), group, "tenant 'blog', field '" + group + "': expected an object");
     invalid(json.put(group, new JsonArray()), group, "tenant 'blog', field '" + group + "': expected an object");
+  }
+
+  // ---- isolation
+
+  @Test
+  void isolationWithItsOwnNetworkAndSockets() {
+    json.put("isolation", new JsonObject().put("mode", "namespaces").put("network", "none")
+      .put("unix_sockets", new JsonArray().add("/run/mysqld//mysqld.sock").add("/run/redis/redis.sock")));
+    Tenant t = TenantParser.parse(json);
+    assertEquals(new Tenant.Isolation("namespaces", true, List.of("/run/mysqld/mysqld.sock", "/run/redis/redis.sock")),
+      t.isolation());
+    assertEquals(t, TenantParser.parse(t.toJson()));
+  }
+
+  @Test
+  void noNetworkNeedsNamespaces() {
+    json.put("isolation", new JsonObject().put("mode", "users-only").put("network", "none"));
+    invalid("isolation.network", "tenant 'blog', field 'isolation.network': none needs isolation.mode namespaces");
+    json.put("isolation", new JsonObject().put("network", "none"));
+    assertTrue(TenantParser.parse(json).isolation().privateNetwork(), "the gateway's default decides at the start");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+    "mode|chroot|expected namespaces or users-only, got 'chroot'",
+    "network|bridge|expected host or none, got 'bridge'",
+  })
+  void unknownIsolationValues(String field, String value, String message) {
+    json.put("isolation", new JsonObject().put(field, value));
+    invalid("isolation." + field, "tenant 'blog', field 'isolation." + field + "': " + message);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"run/mysqld.sock", "/run/a:b.sock", "/run/a;b", "/run/a\nb", "/run/$x"})
+  void unixSocketsMustBePlainAbsolutePaths(String socket) {
+    json.put("isolation", new JsonObject().put("unix_sockets", new JsonArray().add("/ok.sock").add(socket)));
+    invalidField("isolation.unix_sockets[1]");
+  }
+
+  @Test
+  void unixSocketsAreAShortListWithoutRepeats() {
+    json.put("isolation", new JsonObject().put("unix_sockets", "/run/mysqld/mysqld.sock"));
+    invalidField("isolation.unix_sockets");
+    JsonArray many = new JsonArray();
+    for (int i = 0; i < 17; i++) {
+      many.add("/run/s" + i + ".sock");
+    }
+    json.put("isolation", new JsonObject().put("unix_sockets", many));
+    invalidField("isolation.unix_sockets");
+    json.put("isolation", new JsonObject().put("unix_sockets", new JsonArray().add("/a.sock").add("/a.sock")));
+    invalidField("isolation.unix_sockets[1]");
   }
 
   // ---- domains

@@ -35,12 +35,16 @@ final class Bubblewrap {
   /**
    * @param hostname the UTS name inside (the tenant id)
    * @param readWrite paths bound read-write at the same place (docroot, tmp dir)
-   * @param readOnly paths bound read-only at the same place (the pool configuration)
+   * @param readOnly paths bound read-only at the same place (the pool configuration, Unix sockets)
+   * @param privateNetwork true for an own network namespace with loopback only
    * @return the bwrap arguments, ending with {@code --}; the command follows
    */
-  static List<String> arguments(String hostname, List<Path> readWrite, List<Path> readOnly) {
+  static List<String> arguments(String hostname, List<Path> readWrite, List<Path> readOnly, boolean privateNetwork) {
     List<String> args = new ArrayList<>(List.of(BINARY, "--unshare-pid", "--unshare-ipc", "--unshare-uts",
       "--die-with-parent", "--new-session", "--hostname", hostname, "--chdir", "/"));
+    if (privateNetwork) {
+      args.add("--unshare-net");
+    }
     for (String tree : SYSTEM_TREES) {
       args.addAll(List.of("--ro-bind", tree, tree));
     }

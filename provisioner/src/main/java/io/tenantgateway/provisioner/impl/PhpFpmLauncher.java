@@ -78,7 +78,8 @@ public final class PhpFpmLauncher {
     List<String> command = new ArrayList<>(List.of(ACTIVATOR, "--listen=" + socket,
       "--setenv=FPM_SOCKETS=" + socket + "=3"));
     int depth = 0;
-    if (isolation == Isolation.NAMESPACES) {
+    Isolation effective = isolationOf(spec, user);
+    if (effective == Isolation.NAMESPACES) {
       // bwrap mounts as root and follows symlinks: a tenant that can write the docroot's parent
       // could swap the docroot for a link to another tenant's tree
       Path real = spec.docroot().toRealPath();
@@ -86,8 +87,10 @@ public final class PhpFpmLauncher {
         throw new IOException("docroot " + spec.docroot() + " is a symlink or lies under one (" + real
           + "): refused, since the pool would mount what it points to; use the real path");
       }
-      command.addAll(Bubblewrap.arguments(spec.id(), List.of(spec.docroot(), layout.tmp()),
-        List.of(layout.config())));
+      List<Path> readOnly = new ArrayList<>(List.of(layout.config()));
+      readOnly.addAll(sockets(spec));
+      command.addAll(Bubblewrap.arguments(spec.id(), List.of(spec.docroot(), layout.tmp()), readOnly,
+        spec.sandbox().privateNetwork()));
       depth = Bubblewrap.MASTER_DEPTH;
     }
     if (user.switchUser()) {
@@ -105,6 +108,48 @@ public final class PhpFpmLauncher {
     Process process = builder.start();
     PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
     return new PoolProcess(spec.id(), process, user.uid(), depth, output, procs, layout.socket());
+  }
+
+  /**
+   * @return the tenant's isolation, else the gateway's
+   * @throws IOException when the tenant's settings cannot be had here
+   */
+  private Isolation isolationOf(PoolSpec spec, TenantIdentity.User user) throws IOException {
+    Isolation effective = spec.sandbox().isolation() != null ? spec.sandbox().isolation() : isolation;
+    if (effective == Isolation.NAMESPACES && !user.switchUser()) {
+      throw new IOException("isolation namespaces needs the gateway to run as root");
+    }
+    if (effective == Isolation.NAMESPACES && Bubblewrap.missing() != null) {
+      throw new IOException(Bubblewrap.missing());
+    }
+    if (effective == Isolation.USERS_ONLY && spec.sandbox().privateNetwork()) {
+      throw new IOException("network: none needs isolation: namespaces (the pool's own network namespace)");
+    }
+    return effective;
+  }
+
+  /**
+   * @return the tenant's sockets that exist now; each must be a socket reached without a symlink,
+   *     since bwrap binds as root what the path names
+   */
+  private static List<Path> sockets(PoolSpec spec) throws IOException {
+    List<Path> present = new ArrayList<>();
+    for (Path socket : spec.sandbox().unixSockets()) {
+      if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      if (!socket.toRealPath().equals(socket) || !"socket".equals(fileType(socket))) {
+        throw new IOException("unix socket " + socket + " of " + spec.id() + " is not a socket reached without "
+          + "symlinks: refused");
+      }
+      present.add(socket);
+    }
+    return present;
+  }
+
+  private static String fileType(Path path) throws IOException {
+    int mode = (Integer) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    return (mode & 0170000) == 0140000 ? "socket" : "other";
   }
 
   /**

@@ -1,0 +1,27 @@
+package io.tenantgateway.provisioner;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How one tenant's pool is set apart from the host, beyond the gateway-wide default.
+ *
+ * @param isolation the tenant's isolation, or null for the gateway's ({@code provisioner.isolation})
+ * @param privateNetwork true for {@code network: none}: an own network namespace holding only a
+ *     loopback interface (needs namespaces); the pool socket is inherited, so requests still arrive
+ * @param unixSockets host Unix sockets bound read-only into the pool at the same path (e.g.
+ *     {@code /run/mysqld/mysqld.sock}), so that a pool without network still reaches its services;
+ *     a socket that is missing when the pool starts is left out
+ */
+public record PoolSandbox(Isolation isolation, boolean privateNetwork, List<Path> unixSockets) {
+
+  /** The gateway's isolation, the host's network, no extra sockets. */
+  public static final PoolSandbox DEFAULT = new PoolSandbox(null, false, List.of());
+
+  /**
+   * Copies the list.
+   */
+  public PoolSandbox {
+    unixSockets = List.copyOf(unixSockets);
+  }
+}
