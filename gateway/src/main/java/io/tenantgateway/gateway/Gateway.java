@@ -9,6 +9,7 @@ import io.tenantgateway.gateway.config.ConfigException;
 import io.tenantgateway.gateway.observe.AccessLog;
 import io.tenantgateway.gateway.observe.GatewayMetrics;
 import io.tenantgateway.gateway.observe.RequestObserver;
+import io.tenantgateway.gateway.registry.BackendPolicy;
 import io.tenantgateway.gateway.registry.FileTenantStore;
 import io.tenantgateway.gateway.registry.MariaDbSettings;
 import io.tenantgateway.gateway.registry.MariaDbTenantStore;
@@ -97,7 +98,7 @@ public final class Gateway {
     Gateway gateway;
     try {
       gateway = new Gateway(config, vertx, metrics, TenantRegistry.open(vertx, openStore(config),
-        config.number("registry.poll_ms")), loops);
+        config.number("registry.poll_ms"), backendPolicy(config)), loops);
     } catch (RuntimeException e) {
       vertx.close();
       throw e;
@@ -235,6 +236,12 @@ public final class Gateway {
   /** @return the pool manager, or null when php-fpm is not available */
   public PoolManager pools() {
     return pools;
+  }
+
+  private static BackendPolicy backendPolicy(GatewayConfig config) {
+    java.util.List<String> prefixes = java.util.Arrays.stream(config.string("registry.backend_prefixes").split(","))
+      .map(String::trim).filter(p -> !p.isEmpty()).toList();
+    return new BackendPolicy(prefixes, Path.of(config.string("run_dir")));
   }
 
   private static io.tenantgateway.provisioner.Isolation isolation(GatewayConfig config) {

@@ -63,6 +63,8 @@ public final class GatewayConfig {
       "longest wait for a MariaDB connection or query; admin writes answer 503 after it"),
     Setting.number("registry.poll_ms", "GATEWAY_REGISTRY_POLL_MS", 1000, 100, 60_000,
       "how often the registry looks for changes made by other gateways or by hand"),
+    Setting.text("registry.backend_prefixes", "GATEWAY_BACKEND_PREFIXES", "",
+      "prefixes an unmanaged backend must start with, comma-separated (empty: any outside run_dir)"),
     Setting.text("run_dir", "GATEWAY_RUN_DIR", "run", "sockets, pid files and rendered pool configs"),
     Setting.text("provisioner.template", "GATEWAY_POOL_TEMPLATE", "conf/php-fpm-pool.conf",
       "php-fpm pool template rendered per tenant"),

@@ -28,6 +28,7 @@ public final class TenantRegistry implements AutoCloseable {
 
   private final Vertx vertx;
   private final TenantStore store;
+  private final BackendPolicy backends;
   private final WorkerExecutor worker;
   private final List<BiConsumer<RegistrySnapshot, RegistrySnapshot>> listeners = new CopyOnWriteArrayList<>();
   private final AtomicBoolean polling = new AtomicBoolean();
@@ -39,9 +40,10 @@ public final class TenantRegistry implements AutoCloseable {
   private String rejectedMarker;
   private volatile long pollTimer = -1;
 
-  private TenantRegistry(Vertx vertx, TenantStore store) {
+  private TenantRegistry(Vertx vertx, TenantStore store, BackendPolicy backends) {
     this.vertx = vertx;
     this.store = store;
+    this.backends = backends;
     this.worker = vertx.createSharedWorkerExecutor("tenant-registry-" + System.identityHashCode(this), 1);
   }
 
@@ -51,14 +53,15 @@ public final class TenantRegistry implements AutoCloseable {
    * @param vertx the Vert.x instance
    * @param store the store
    * @param pollMillis how often to look for changes made elsewhere
+   * @param backends which unmanaged backends tenants may name
    * @return the registry
    * @throws RegistryException or a config exception when the store cannot be loaded; the gateway
    *     refuses to start rather than serve a guess
    */
-  public static TenantRegistry open(Vertx vertx, TenantStore store, long pollMillis) {
-    TenantRegistry registry = new TenantRegistry(vertx, store);
+  public static TenantRegistry open(Vertx vertx, TenantStore store, long pollMillis, BackendPolicy backends) {
+    TenantRegistry registry = new TenantRegistry(vertx, store, backends);
     registry.marker = store.changeMarker();
-    registry.snapshot = RegistrySnapshot.of(store.loadAll(), null);
+    registry.snapshot = RegistrySnapshot.of(registry.routable(store.loadAll()), null);
     registry.pollEvery(pollMillis);
     LOG.info("registry: {}, {} tenants", store.describe(), registry.snapshot.tenants().size());
     return registry;
@@ -103,7 +106,7 @@ public final class TenantRegistry implements AutoCloseable {
    * @return the created tenant; fails with {@link InvalidTenantException} or {@link RegistryException}
    */
   public Future<StoredTenant> create(JsonObject json, String actor) {
-    return write(() -> store.create(TenantParser.parse(json), actor));
+    return write(() -> store.create(allowed(TenantParser.parse(json)), actor));
   }
 
   /**
@@ -122,7 +125,7 @@ public final class TenantRegistry implements AutoCloseable {
       } else if (!id.equals(bodyId)) {
         throw new InvalidTenantException(id, "id", "an id never changes; the body says '" + bodyId + "'");
       }
-      return store.replace(TenantParser.parse(body), expectedVersion, actor);
+      return store.replace(allowed(TenantParser.parse(body)), expectedVersion, actor);
     });
   }
 
@@ -207,7 +210,26 @@ public final class TenantRegistry implements AutoCloseable {
     markReachable();
     marker = now;
     rejectedMarker = null;
-    publish(RegistrySnapshot.of(tenants, snapshot));
+    publish(RegistrySnapshot.of(routable(tenants), snapshot));
+  }
+
+  private Tenant allowed(Tenant tenant) {
+    backends.check(tenant);
+    return tenant;
+  }
+
+  /** @return the tenants whose backend is allowed; the others are left out and logged */
+  private List<StoredTenant> routable(List<StoredTenant> tenants) {
+    List<StoredTenant> kept = new java.util.ArrayList<>(tenants.size());
+    for (StoredTenant stored : tenants) {
+      try {
+        backends.check(stored.tenant());
+        kept.add(stored);
+      } catch (InvalidTenantException e) {
+        LOG.error("registry: not routed: {}", e.getMessage());
+      }
+    }
+    return kept;
   }
 
   private String safeMarker() {

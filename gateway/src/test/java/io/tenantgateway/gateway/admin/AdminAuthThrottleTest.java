@@ -89,7 +89,8 @@ class AdminAuthThrottleTest {
     work = Files.createTempDirectory("gw-admin-throttle");
     Files.writeString(work.resolve("tenants.yaml"), "tenants: []\n");
     vertx = Vertx.vertx();
-    registry = TenantRegistry.open(vertx, new FileTenantStore(work.resolve("tenants.yaml")), 1000);
+    registry = TenantRegistry.open(vertx, new FileTenantStore(work.resolve("tenants.yaml")), 1000,
+      new io.tenantgateway.gateway.registry.BackendPolicy(java.util.List.of(), java.nio.file.Path.of("run")));
   }
 
   @AfterEach

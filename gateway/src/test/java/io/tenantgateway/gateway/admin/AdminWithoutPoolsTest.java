@@ -49,7 +49,8 @@ class AdminWithoutPoolsTest {
       "GATEWAY_REGISTRY_FILE", tenants.toString(),
       "GATEWAY_RUN_DIR", work.resolve("run").toString()));
     vertx = Vertx.vertx();
-    registry = TenantRegistry.open(vertx, new FileTenantStore(tenants), 1000);
+    registry = TenantRegistry.open(vertx, new FileTenantStore(tenants), 1000,
+      new io.tenantgateway.gateway.registry.BackendPolicy(java.util.List.of(), java.nio.file.Path.of("run")));
     server = AdminServer.start(vertx, config, registry, null, new GatewayMetrics()).await(30, TimeUnit.SECONDS);
     admin = new AdminClient(server.port(), "no-pools");
   }

@@ -66,7 +66,8 @@ class DashboardHttpTest {
       + "  - {id: shop, domains: [shop.dash.test, www.shop.dash.test], docroot: " + docroot + "}\n"
       + "  - {id: legacy, domains: [legacy.dash.test], docroot: " + docroot + ", backend: 'tcp:127.0.0.1:9'}\n");
     vertx = Vertx.vertx();
-    registry = TenantRegistry.open(vertx, new FileTenantStore(tenants), 1000);
+    registry = TenantRegistry.open(vertx, new FileTenantStore(tenants), 1000,
+      new io.tenantgateway.gateway.registry.BackendPolicy(java.util.List.of(), java.nio.file.Path.of("run")));
     server = AdminServer.start(vertx, config(work, TOKEN), registry, null, new GatewayMetrics()).await(30, TimeUnit.SECONDS);
     http = new AdminClient(server.port(), null);
   }

@@ -130,7 +130,8 @@ class FileTenantStoreTest {
   @Test
   void registryRoutesItsOwnWritesAtOnceAndPicksUpHandEdits() throws Exception {
     vertx = Vertx.vertx();
-    TenantRegistry registry = TenantRegistry.open(vertx, store, 100);
+    TenantRegistry registry = TenantRegistry.open(vertx, store, 100,
+      new io.tenantgateway.gateway.registry.BackendPolicy(java.util.List.of(), java.nio.file.Path.of("run")));
     try {
       StoredTenant created = registry.create(json("blog", "blog.test"), "test").await(5, TimeUnit.SECONDS);
       assertEquals(created, registry.snapshot().tenant("blog"));
@@ -156,7 +157,8 @@ class FileTenantStoreTest {
   @Test
   void listenersSeeEachChangeOnce() throws Exception {
     vertx = Vertx.vertx();
-    TenantRegistry registry = TenantRegistry.open(vertx, store, 100);
+    TenantRegistry registry = TenantRegistry.open(vertx, store, 100,
+      new io.tenantgateway.gateway.registry.BackendPolicy(java.util.List.of(), java.nio.file.Path.of("run")));
     List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     registry.onChange((before, after) -> seen.add(before.tenants().size() + "->" + after.tenants().size()));
     try {

@@ -80,7 +80,8 @@ class MariaDbRegistryTest {
   private TenantRegistry registry(MariaDbSettings settings) {
     MariaDbTenantStore store = MariaDbTenantStore.open(settings);
     stores.add(store);
-    return TenantRegistry.open(vertx, store, POLL_MILLIS);
+    return TenantRegistry.open(vertx, store, POLL_MILLIS,
+      new io.tenantgateway.gateway.registry.BackendPolicy(java.util.List.of(), java.nio.file.Path.of("run")));
   }
 
   private JsonObject json(String id, String... domains) {
