@@ -29,8 +29,6 @@ import java.util.function.Function;
 final class ManagedPool implements PoolHandle {
 
   private static final Logger LOG = LoggerFactory.getLogger(ManagedPool.class);
-  /** Time between two checks whether a starting pool listens, ms. */
-  static final long LISTEN_POLL_MS = 1;
   /** How long a failed cgroup move waits to see whether php-fpm exited, ms. */
   private static final long EXIT_REPORT_WAIT_MS = 500;
 
@@ -222,18 +220,17 @@ final class ManagedPool implements PoolHandle {
     // at the crash would turn the 502 of its in-flight requests into 503)
     vertx.runOnContext(v -> stopping.accept(previous));
     long spawnedAt = System.nanoTime();
-    long deadline = spawnedAt + options.startTimeout() * 1_000_000;
     long[] phases = new long[2];
-    // one blocking task from spawn to a verified listener in its cgroups, then one hop to the event
-    // loop for the ping: on a busy machine every hop between threads costs a scheduling delay. (The
-    // join in parallel with the ping was slower: a cgroup move holds off php-fpm's forks.)
+    // one blocking task from spawn to the pool in its cgroups, then one hop to the event loop for
+    // the ping, which waits in the gateway's socket's backlog: on a busy machine every hop between
+    // threads costs a scheduling delay. (The join in parallel with the ping was slower: a cgroup move
+    // holds off php-fpm's forks.)
     vertx.<Void>executeBlocking(() -> {
       PoolProcess launched = processes.launch(current, layout);
       phases[0] = System.nanoTime();
       if (!adopt(launched)) {
         throw new java.io.IOException("stopped while starting");
       }
-      awaitListener(launched, deadline);
       confine(launched);
       phases[1] = System.nanoTime();
       return null;
@@ -241,7 +238,7 @@ final class ManagedPool implements PoolHandle {
       .compose(v -> readiness.apply(this))
       .onComplete(ar -> {
         long end = System.nanoTime();
-        LOG.debug("pool {} start phases: launch {} ms, listen, peer check and cgroup join {} ms, ping {} ms", current.id(),
+        LOG.debug("pool {} start phases: launch {} ms, cgroup join {} ms, ping {} ms", current.id(),
           (phases[0] - spawnedAt) / 1_000_000, (phases[1] - phases[0]) / 1_000_000, (end - phases[1]) / 1_000_000);
         started(gen, ar.failed() ? ar.cause() : null, (end - spawnedAt) / 1_000_000);
       });
@@ -274,41 +271,6 @@ final class ManagedPool implements PoolHandle {
       return null;
     }, false);
     return false;
-  }
-
-  /**
-   * Waits until the gateway's activator listens on the pool socket (in the gateway's own directory,
-   * so no tenant can have put it there), then checks that the listener is the activator (SO_PEERCRED:
-   * the gateway's uid). That first connection makes the activator exec php-fpm, which inherits the
-   * socket; the ping waits in its backlog meanwhile. Blocking: polls every {@link #LISTEN_POLL_MS}.
-   */
-  private void awaitListener(PoolProcess master, long deadlineNanos) throws java.io.IOException,
-    InterruptedException {
-    long expectedUid = processes.listenerUid();
-    String notYet = "no socket yet";
-    while (true) {
-      // a stat while php-fpm is still loading: cheaper than a connect that fails with an exception
-      if (java.nio.file.Files.exists(layout.socket())) {
-        try {
-          long actual = PeerCredentials.listenerUid(layout.socket());
-          if (actual != expectedUid) {
-            throw new SecurityException("socket " + layout.socket() + " is served by uid " + actual + ", expected "
-              + expectedUid);
-          }
-          return;
-        } catch (java.io.IOException notListening) {
-          notYet = notListening.getMessage();
-        }
-      }
-      if (!master.isAlive()) {
-        throw exitedWhileStarting(master);
-      }
-      if (System.nanoTime() - deadlineNanos >= 0) {
-        throw new java.io.IOException("php-fpm did not listen on " + layout.socket() + " within the start timeout: "
-          + notYet);
-      }
-      Thread.sleep(LISTEN_POLL_MS);
-    }
   }
 
   /**

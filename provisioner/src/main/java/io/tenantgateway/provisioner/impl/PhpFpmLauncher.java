@@ -13,20 +13,17 @@ import java.util.List;
  * Renders a pool's configuration and spawns its php-fpm master in the foreground. Blocking: call
  * it from a worker thread.
  *
- * <p>The command, outermost first: systemd's {@code systemd-socket-activate} binds the pool socket
- * (as the gateway's user, in the gateway's directory) and passes it as fd 3, with
- * {@code FPM_SOCKETS} telling php-fpm to use it instead of binding its own, so that the tenant can
- * never replace the socket and a request can wait in its backlog while php-fpm boots (the activator
- * execs the rest at the first connection); then, with namespaces, {@link Bubblewrap}; then, as
+ * <p>The gateway binds the pool socket itself, in its own directory ({@link ListeningSocket}), and
+ * hands it over as fd 3, with {@code FPM_SOCKETS} telling php-fpm to use it instead of binding its
+ * own, so that the tenant can never replace the socket and a request can wait in its backlog while
+ * php-fpm boots. The command, outermost first: {@code /bin/sh} moving the socket to fd 3; then,
+ * with namespaces, {@link Bubblewrap}; then, as
  * root, util-linux {@code setpriv} to the tenant's user {@code tg-<id>}, so that neither the master
  * nor its workers hold root; then php-fpm, whose output (its log with {@code --force-stderr}, its
  * workers' output) comes back through a pipe ({@link PoolOutput}). Where cgroups are writable the
  * pool joins the tenant's groups ({@link #confine}) before any request is sent to it.
  */
 public final class PhpFpmLauncher {
-
-  /** systemd's socket activator (Debian package systemd). */
-  static final String ACTIVATOR = "/usr/bin/systemd-socket-activate";
 
   private final PoolConfigRenderer renderer;
   private final String binary;
@@ -48,9 +45,6 @@ public final class PhpFpmLauncher {
     this.identity = identity;
     this.cgroups = cgroups;
     this.isolation = isolation;
-    if (!Files.isExecutable(Path.of(ACTIVATOR))) {
-      throw new IllegalStateException(ACTIVATOR + " not found: apt-get install -y systemd");
-    }
     if (isolation == Isolation.NAMESPACES && Bubblewrap.missing() != null) {
       throw new IllegalStateException(Bubblewrap.missing());
     }
@@ -74,9 +68,7 @@ public final class PhpFpmLauncher {
     cgroups.killAll(spec.id());
     PoolDirectory.prepare(layout, user, renderer.render(spec, layout, ""));
     List<Path> procs = cgroups.prepare(spec.id(), spec.limits());
-    String socket = layout.socket().toString();
-    List<String> command = new ArrayList<>(List.of(ACTIVATOR, "--listen=" + socket,
-      "--setenv=FPM_SOCKETS=" + socket + "=3"));
+    List<String> command = new ArrayList<>(ListeningSocket.SHELL_PREFIX);
     int depth = 0;
     Isolation effective = isolationOf(spec, user);
     if (effective == Isolation.NAMESPACES) {
@@ -101,11 +93,14 @@ public final class PhpFpmLauncher {
       "--prefix", layout.tmp().toString()));
     ProcessBuilder builder = new ProcessBuilder(command)
       .directory(layout.dir().toFile())
-      .redirectErrorStream(true)
-      .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      .redirectErrorStream(true);
     builder.environment().clear();
     builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-    Process process = builder.start();
+    builder.environment().put("FPM_SOCKETS", layout.socket() + "=3");
+    Process process;
+    try (ListeningSocket socket = ListeningSocket.bind(layout.socket())) {
+      process = socket.spawn(builder);
+    }
     PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
     return new PoolProcess(spec.id(), process, user.uid(), depth, output, procs, layout.socket());
   }
@@ -153,9 +148,8 @@ public final class PhpFpmLauncher {
   }
 
   /**
-   * Moves a launched pool into its cgroups. Called once its socket has had its first connection,
-   * so that the move (which waits for the kernel) overlaps php-fpm's start-up; the gateway sends no
-   * request before this returns.
+   * Moves a launched pool into its cgroups, every process of its tree, while php-fpm starts up (the
+   * move waits for the kernel); the gateway sends no request before this returns.
    *
    * @param pool the launched pool
    * @throws IOException when the move fails; the pool is then killed
@@ -169,11 +163,6 @@ public final class PhpFpmLauncher {
       throw e instanceof IOException ? (IOException) e
         : new IOException("cannot move the pool of " + pool.tenant() + " into its cgroups", e);
     }
-  }
-
-  /** @return the gateway's own uid, which the activator listens as */
-  long listenerUid() {
-    return identity.ownUid();
   }
 
   /**

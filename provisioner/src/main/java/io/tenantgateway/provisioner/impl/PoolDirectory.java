@@ -5,13 +5,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 
@@ -20,7 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * tenant could have replaced (docs/ARCHITECTURE.md, "Where a pool's files live"):
  * {@code pools/} and {@code pools/<id>/} belong to the gateway's user ({@code 0711}); the
  * configuration is written there (owned by the gateway, readable by the pool's group only) and
- * renamed into place; the socket is bound there by the gateway's activator. The one directory
+ * renamed into place; the socket is bound there by the gateway. The one directory
  * the tenant owns, {@code pools/<id>/tmp} ({@code 0700}), is created once and never entered.
  * Anything found in the gateway's places that it did not make (a symlink, a tenant-owned
  * directory of an older layout) is moved aside into {@code pools/.quarantine/}, unread.
@@ -129,8 +127,8 @@ public final class PoolDirectory {
       }
     }
     if (user.switchUser()) {
-      Files.getFileAttributeView(next, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(
-        FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(user.name()));
+      // by number: a name lookup reads the group database on every start
+      Files.setAttribute(next, "unix:gid", (int) user.gid(), LinkOption.NOFOLLOW_LINKS);
     }
     Files.setPosixFilePermissions(next, PosixFilePermissions.fromString("rw-r-----"));
     Files.move(next, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -140,11 +138,8 @@ public final class PoolDirectory {
     if (!user.switchUser()) {
       return;
     }
-    var lookup = FileSystems.getDefault().getUserPrincipalLookupService();
-    PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class,
-      LinkOption.NOFOLLOW_LINKS);
-    view.setOwner(lookup.lookupPrincipalByName(user.name()));
-    view.setGroup(lookup.lookupPrincipalByGroupName(user.name()));
+    Files.setAttribute(path, "unix:uid", (int) user.uid(), LinkOption.NOFOLLOW_LINKS);
+    Files.setAttribute(path, "unix:gid", (int) user.gid(), LinkOption.NOFOLLOW_LINKS);
   }
 
   private static boolean isOwnDirectory(Path dir) throws IOException {

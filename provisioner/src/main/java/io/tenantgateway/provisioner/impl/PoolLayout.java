@@ -9,7 +9,7 @@ import java.nio.file.Path;
  *
  * @param dir the pool directory
  * @param config the rendered php-fpm configuration
- * @param socket the FastCGI socket, bound by the gateway's activator and inherited by php-fpm
+ * @param socket the FastCGI socket, bound by the gateway and inherited by php-fpm
  * @param tmp the pool's private temp dir (uploads, sessions), owned by the tenant
  */
 public record PoolLayout(Path dir, Path config, Path socket, Path tmp) {

@@ -75,16 +75,11 @@ public final class PoolProcesses {
   }
 
   /**
-   * @param pool a launched pool whose socket had its first connection
+   * @param pool a launched pool
    * @throws IOException when it cannot join its cgroups (it is then killed)
    */
   void confine(PoolProcess pool) throws IOException {
     launcher.confine(pool);
-  }
-
-  /** @return the uid the pool sockets' listener (the gateway's activator) runs as */
-  long listenerUid() {
-    return launcher.listenerUid();
   }
 
   /**
