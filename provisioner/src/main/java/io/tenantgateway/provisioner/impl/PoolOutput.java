@@ -13,8 +13,10 @@ import java.util.ArrayDeque;
  * {@code catch_workers_output} its workers' output and PHP's errors) from the pipe the gateway
  * gave it, and logs each line under {@code tenant.fpm}, tagged with the tenant. No path is
  * involved: the pipe is the gateway's own descriptor, which the tenant cannot swap. Every byte
- * below 0x20 and DEL is escaped, so a tenant cannot forge a gateway log line; lines are capped.
- * The last lines are kept to explain a failed start.
+ * below 0x20, DEL, C1 and the Unicode line, paragraph and bidirectional controls are escaped, so a
+ * tenant cannot forge or disguise a gateway log line; lines are capped in length and in rate
+ * ({@link LineBudget}: {@value #LINES_PER_SECOND} a second, bursts of {@value #LINE_BURST}; what is
+ * dropped is counted in the log). The last lines are kept to explain a failed start.
  */
 final class PoolOutput implements Runnable {
 
@@ -22,11 +24,16 @@ final class PoolOutput implements Runnable {
   /** Longer lines are cut here, the rest of the line dropped. */
   static final int MAX_LINE = 4096;
   private static final int KEPT_LINES = 8;
+  /** Lines a second a pool may log, sustained. */
+  static final int LINES_PER_SECOND = 100;
+  /** Lines a pool may log at once. */
+  static final int LINE_BURST = 500;
 
   private final String tenant;
   private final InputStream in;
   private final ArrayDeque<String> last = new ArrayDeque<>();
   private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+  private final LineBudget budget = new LineBudget(LINES_PER_SECOND, LINE_BURST, System.nanoTime());
 
   private PoolOutput(String tenant, InputStream in) {
     this.tenant = tenant;
@@ -71,6 +78,7 @@ final class PoolOutput implements Runnable {
     if (length > 0) {
       line(line, length);
     }
+    reportSuppressed();
     ended.countDown();
   }
 
@@ -101,15 +109,23 @@ final class PoolOutput implements Runnable {
       }
       last.addLast(text);
     }
-    if (text.startsWith("Listening on ") || text.startsWith("Communication attempt on fd ")
-      || text.startsWith("Execing ")) {
-      LOG.debug("tenant={} {}", tenant, text);
-    } else if (text.contains("] ERROR: ") || text.contains("] ALERT: ") || text.contains("PHP Fatal error")) {
+    if (!budget.take(System.nanoTime())) {
+      return;
+    }
+    reportSuppressed();
+    if (text.contains("] ERROR: ") || text.contains("] ALERT: ") || text.contains("PHP Fatal error")) {
       LOG.error("tenant={} {}", tenant, text);
     } else if (text.contains("] WARNING: ") || text.contains("PHP Warning")) {
       LOG.warn("tenant={} {}", tenant, text);
     } else {
       LOG.info("tenant={} {}", tenant, text);
+    }
+  }
+
+  private void reportSuppressed() {
+    long dropped = budget.drainSuppressed();
+    if (dropped > 0) {
+      LOG.warn("tenant={} {} lines of pool output not logged (over {} lines/s)", tenant, dropped, LINES_PER_SECOND);
     }
   }
 
@@ -121,7 +137,8 @@ final class PoolOutput implements Runnable {
     StringBuilder out = null;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      boolean control = c < 0x20 && c != '\t' || c == 0x7f || c >= 0x80 && c < 0xa0 || c == '\u2028' || c == '\u2029';
+      boolean control = c < 0x20 && c != '\t' || c == 0x7f || c >= 0x80 && c < 0xa0 || c == '\u2028' || c == '\u2029'
+        || c >= '\u202a' && c <= '\u202e' || c >= '\u2066' && c <= '\u2069' || c == '\u200e' || c == '\u200f';
       if (control && out == null) {
         out = new StringBuilder(text.length() + 16).append(text, 0, i);
       }
