@@ -22,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -1083,21 +1084,53 @@ class FcgiClientTest {
     assertEquals("c2", await(call(endpoint, get("/b.php")).done.future()).body.toString());
   }
 
-  @Test
-  void reusedConnectionFoundDeadIsRetriedForABodilessRequest() {
+  /** Issue 11: the worker went away after taking the request (killed mid-script): never run it again. */
+  @ParameterizedTest
+  @ValueSource(strings = {"GET", "POST"})
+  void aRequestTheServerTookIsNeverSentAgain(String method) {
     FcgiEndpoint endpoint = tcp(1);
     client(new FcgiClientOptions());
     server.script = r -> {
       if (r.connection.number == 1 && r.indexOnConnection == 2) {
-        r.close();                                          // the worker went away as the request came
+        r.close();
       } else {
         r.respond(TEXT, "c" + r.connection.number);
       }
     };
     assertEquals("c1", await(call(endpoint, get("/a.php")).done.future()).body.toString());
-    assertEquals("c2", await(call(endpoint, get("/b.php")).done.future()).body.toString());
-    assertEquals(3, server.requests.size());
-    assertEquals(2, server.connections.get());
+    FcgiRequest request = new FcgiRequest(new FcgiParams().add("REQUEST_METHOD", method).add("SCRIPT_NAME", "/b.php"));
+    assertInstanceOf(FcgiClosedException.class, failure(call(endpoint, request).response.future()));
+    assertEquals(2, server.requests.size(), "sent once");
+    assertEquals(1, server.connections.get(), "no second connection was opened for it");
+  }
+
+  /**
+   * A kept-alive connection the server closed just before the request was written: the write fails
+   * (EPIPE on a Unix socket) or the close is seen first; either way the GET is served once, on a
+   * fresh connection. The client's event loop is held while the server closes, so that the close
+   * is not processed before the send.
+   */
+  @Test
+  void aConnectionClosedJustBeforeTheWriteServesTheGetOnAFreshOne() throws Exception {
+    FcgiEndpoint endpoint = unix(1);
+    client(new FcgiClientOptions());
+    server.script = r -> r.respond(TEXT, "c" + r.connection.number);
+    Context ctx = newContext();
+    assertEquals("c1", await(call(ctx, endpoint, get("/a.php")).done.future()).body.toString());
+    CompletableFuture<FcgiResponse> second = new CompletableFuture<>();
+    ctx.runOnContext(v -> {
+      server.requests.get(0).closeAndWait();
+      client.send(endpoint, get("/b.php")).onComplete(ar -> {
+        if (ar.succeeded()) {
+          second.complete(ar.result());
+        } else {
+          second.completeExceptionally(ar.cause());
+        }
+      });
+    });
+    FcgiResponse response = second.get(WAIT_SECONDS, TimeUnit.SECONDS);
+    assertEquals("c2", await(response.body()).toString());
+    assertEquals(2, server.requests.size(), "the GET reached the server once");
   }
 
   @Test

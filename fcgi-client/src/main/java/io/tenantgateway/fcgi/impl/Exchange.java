@@ -23,8 +23,10 @@ import java.util.ArrayDeque;
  * that sent the request: its connection's records are dispatched here, and the response stream is
  * read from here.
  *
- * <p>A reused connection found dead before any response byte arrived, while nothing of the body was
- * read yet, is replaced once by a fresh connection.
+ * <p>A request is never sent twice unless php-fpm provably never took it: only when writing its
+ * first records to a reused connection failed (the peer had closed it), for an idempotent method,
+ * with nothing of the body read yet, is it sent once more on a fresh connection. A connection that
+ * closes after the request was written fails the request (502): the worker may have run the script.
  */
 final class Exchange implements FcgiResponse {
 
@@ -40,6 +42,8 @@ final class Exchange implements FcgiResponse {
   private Future<FcgiConnection> acquisition;
   private FcgiConnection connection;
   private boolean retried;
+  /** The write of BEGIN_REQUEST and PARAMS to the current connection; failed = never reached php-fpm. */
+  private Future<Void> headWrite;
   private boolean bodyStarted;
   private boolean bodyRead;
   private boolean stdinDone;
@@ -125,7 +129,7 @@ final class Exchange implements FcgiResponse {
       RecordEncoder.endOfStream(head, RecordType.STDIN, FcgiConstants.REQUEST_ID);
       stdinDone = true;
     }
-    conn.socket().write(head);
+    headWrite = conn.socket().write(head);
     touch();
     idleWatched = idleTimeout > 0;
     if (body != null) {
@@ -257,7 +261,21 @@ final class Exchange implements FcgiResponse {
       return;
     }
     FcgiConnection conn = connection;
-    boolean retry = !retried && conn != null && conn.requestsServed() > 0 && !stdoutSeen && !bodyRead;
+    Future<Void> written = headWrite;
+    if (conn != null && written != null && !written.isComplete()) {
+      // the close may be reported before the write's own outcome, which decides
+      written.onComplete(ar -> dispatch(() -> closed(conn, ar.failed())));
+      return;
+    }
+    closed(conn, written != null && written.failed());
+  }
+
+  private void closed(FcgiConnection conn, boolean neverWritten) {
+    if (finished || ended || conn != connection) {
+      return;
+    }
+    boolean retry = !retried && conn != null && conn.requestsServed() > 0 && neverWritten && !stdoutSeen
+      && !bodyRead && idempotent(request.params().get("REQUEST_METHOD"));
     if (!retry) {
       fail(conn == null ? new FcgiClosedException("connection closed") : conn.closedError());
       return;
@@ -269,6 +287,14 @@ final class Exchange implements FcgiResponse {
       request.body().pause();
     }
     acquire();
+  }
+
+  /** RFC 9110 9.2.2. */
+  private static boolean idempotent(String method) {
+    return method != null && switch (method) {
+      case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE" -> true;
+      default -> false;
+    };
   }
 
   void fail(Throwable cause) {
