@@ -82,6 +82,9 @@ final class DashboardRoutes {
     }
     router.route(BASE + "/*").handler(sessions.handler());
     routes.path(BASE, Map.of(HttpMethod.GET, this::page));
+    // a browser pointed at the admin listener lands on the dashboard, which asks for the token
+    routes.path("/", Map.of(HttpMethod.GET, ctx -> ctx.response().setStatusCode(302).putHeader("Location", BASE)
+      .end()));
     BodyHandler form = BodyHandler.create(false).setBodyLimit(MAX_FORM_BYTES).setMergeFormAttributes(false);
     router.route(BASE + "/login").handler(form);
     routes.path(BASE + "/login", Map.of(HttpMethod.POST, this::logIn));

@@ -378,7 +378,10 @@ abstract class AdminApiContractTest {
 
   @Test
   void unknownRoutesAre404AndWrongMethods405() throws Exception {
-    for (String path : List.of("/", "/v1", "/v1/tenant", "/v1/tenants/x/y/z", "/v1/tenants/x/reload", "/metricz")) {
+    AdminClient.Reply root = admin.get("/");
+    assertEquals(302, root.status(), root.toString());
+    assertEquals("/dashboard", root.header("Location"), "a browser at the admin listener lands on the dashboard");
+    for (String path : List.of("/v1", "/v1/tenant", "/v1/tenants/x/y/z", "/v1/tenants/x/reload", "/metricz")) {
       AdminClient.Reply reply = admin.get(path);
       assertEquals(404, reply.status(), path + ": " + reply);
       reply.error();

@@ -43,6 +43,7 @@ class OpenApiDocumentTest {
     "trace");
   /** The dashboard's operations ({@link DashboardRoutes}): served, deliberately not in the document. */
   private static final Set<String> DASHBOARD = Set.of(
+    "GET /",
     "GET /dashboard",
     "POST /dashboard/login",
     "POST /dashboard/logout",
