@@ -32,7 +32,8 @@
 #   copy as docroot, front-controller routing, no `backend`: the gateway starts the pool as user
 #   tg-wpbench).
 # nginx: Debian's nginx 1.22 with the configuration that the gateway's front-controller mode copies
-#   (`try_files $uri $uri/ /index.php?$args;`, `location ~ \.php$ { try_files $uri =404; }`, Debian's
+#   (`try_files $uri $uri/ /index.php?$args;`, `location ~ [^/]\.php(/|$)` with `fastcgi_split_path_info`
+#   and `try_files $fastcgi_script_name =404`, Debian's
 #   fastcgi_params), in front of a php-fpm master of its own that runs a copy of the pool config the
 #   gateway rendered for the tenant (same user, open_basedir, ini; own socket, pid and logs), as
 #   bench/cold-start.sh does. Same database, so same content.
@@ -320,10 +321,13 @@ http {
     location / {
       try_files \$uri \$uri/ /index.php?\$args;
     }
-    location ~ \.php\$ {
-      try_files \$uri =404;
+    location ~ [^/]\.php(/|\$) {
+      fastcgi_split_path_info ^(.+?\.php)(/.*)\$;
+      try_files \$fastcgi_script_name =404;
+      set \$path_info \$fastcgi_path_info;
       include /etc/nginx/fastcgi_params;
       fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
+      fastcgi_param PATH_INFO \$path_info;
       fastcgi_pass unix:$NX_SOCK;
     }
   }

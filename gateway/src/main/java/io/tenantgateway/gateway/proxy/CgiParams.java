@@ -1,7 +1,6 @@
 package io.tenantgateway.gateway.proxy;
 
 import io.tenantgateway.fcgi.FcgiParams;
-import io.tenantgateway.gateway.registry.Tenant;
 import io.tenantgateway.gateway.routing.Mapping;
 import io.tenantgateway.gateway.routing.TenantSite;
 import io.vertx.core.MultiMap;
@@ -16,7 +15,7 @@ import java.util.Map;
 
 /**
  * Builds the CGI parameters of a request as nginx's {@code fastcgi_params} plus
- * {@code SCRIPT_FILENAME} (and, in {@code scripts} mode, PATH_INFO: empty when the path was not split)
+ * {@code SCRIPT_FILENAME} and PATH_INFO (empty when the path was not split)
  * would, followed by every request header as {@code HTTP_*}. REMOTE_USER is nginx's
  * {@code $remote_user}: the user name of {@code Authorization: Basic} credentials, not verified by
  * anyone, else empty.
@@ -102,7 +101,7 @@ public final class CgiParams {
       .addUtf8("SCRIPT_FILENAME", script.scriptFile().toString());
     if (script.pathInfo() != null) {
       params.addUtf8("PATH_INFO", script.pathInfo());
-    } else if (site.tenant().routing().mode() == Tenant.Mode.SCRIPTS) {
+    } else {
       params.add("PATH_INFO", "");
     }
     for (Map.Entry<String, String> header : joinedHeaders(headers).entrySet()) {

@@ -20,10 +20,10 @@ import java.util.regex.Pattern;
  * the usual nginx configurations:
  *
  * <ul>
- *   <li>{@code front-controller}: {@code try_files $uri $uri/ /index.php?$args} with
- *   {@code location ~ \.php$ { try_files $uri =404; }}</li>
- *   <li>{@code scripts}: {@code location ~ [^/]\.php(/|$)} with
- *   {@code fastcgi_split_path_info ^(.+?\.php)(/.*)$} and {@code try_files $fastcgi_script_name =404}</li>
+ *   <li>both: {@code location ~ [^/]\.php(/|$)} with {@code fastcgi_split_path_info ^(.+?\.php)(/.*)$}
+ *   and {@code try_files $fastcgi_script_name =404}: an existing {@code .php} file followed by
+ *   {@code /...} runs with that PATH_INFO, a missing one is 404</li>
+ *   <li>{@code front-controller}, in addition: {@code location / { try_files $uri $uri/ /index.php?$args; }}</li>
  * </ul>
  *
  * The path is percent-decoded as UTF-8, slashes merged and dot segments resolved. Refused with 400:
@@ -54,12 +54,10 @@ public final class RequestMapper {
     }
     Tenant.Routing routing = site.tenant().routing();
     boolean frontController = routing.mode() == Tenant.Mode.FRONT_CONTROLLER;
-    if (!frontController) {
-      int split = path.indexOf(".php/");
-      if (split > 0) {
-        String scriptName = path.substring(0, split + 4);
-        return script(site, scriptName, path.substring(split + 4), scriptName);
-      }
+    int split = path.indexOf(".php/");
+    if (split > 0) {
+      String scriptName = path.substring(0, split + 4);
+      return script(site, scriptName, path.substring(split + 4), scriptName);
     }
     Path file = resolve(site, path);
     if (path.endsWith("/")) {

@@ -171,12 +171,18 @@ class PathTricksTest {
   @Test
   void frontControllerLookAlikesRunTheIndexNotTheFile() throws IOException {
     for (String target : new String[] {"/hit.php.", "/hit.php%20", "/hit.php::$DATA", "/HIT.PHP",
-      "/hit%EF%BC%8E%EF%BD%90%EF%BD%88%EF%BD%90", "/%252e%252e/outside/secret.php/x",
-      "/%252e%252e/outside/secret.txt"}) {
+      "/hit%EF%BC%8E%EF%BD%90%EF%BD%88%EF%BD%90", "/%252e%252e/outside/secret.txt"}) {
       RawHttp.Response r = RawHttp.get(port, "site.test", target);
       assertEquals(200, r.status(), target);
       assertTrue(r.text().startsWith("front "), target + ": the front controller, as try_files: " + r.text());
     }
+  }
+
+  @Test
+  void aMissingScriptWithPathInfoIs404InFrontControllerModeToo() throws IOException {
+    RawHttp.Response r = RawHttp.get(port, "site.test", "/%252e%252e/outside/secret.php/x");
+    assertEquals(404, r.status(), "as nginx's try_files $fastcgi_script_name =404: " + r.text());
+    site.assertNotExecuted(port, "secret.php");
   }
 
   @Test

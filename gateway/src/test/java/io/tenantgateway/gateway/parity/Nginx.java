@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * copy (README, "Path mapping"), both in front of one FastCGI socket:
  *
  * <ul>
- *   <li>{@code frontControllerHost}: {@code try_files $uri $uri/ /index.php?$args;} and
- *   {@code location ~ \.php$ { try_files $uri =404; ... }}</li>
+ *   <li>{@code frontControllerHost}: {@code try_files $uri $uri/ /index.php?$args;} and the PHP
+ *   location of {@code scriptsHost} (nginx's usual PHP configuration)</li>
  *   <li>{@code scriptsHost}: {@code location ~ [^/]\.php(/|$)} with
  *   {@code fastcgi_split_path_info ^(.+?\.php)(/.*)$;} and PATH_INFO (Debian's
  *   {@code snippets/fastcgi-php.conf}, which keeps {@code $fastcgi_path_info} across
@@ -196,9 +196,12 @@ public final class Nginx implements AutoCloseable {
       + "    location / {\n"
       + "      try_files $uri $uri/ /index.php?$args;\n"
       + "    }\n"
-      + "    location ~ \\.php$ {\n"
-      + "      try_files $uri =404;\n"
+      + "    location ~ [^/]\\.php(/|$) {\n"
+      + "      fastcgi_split_path_info ^(.+?\\.php)(/.*)$;\n"
+      + "      try_files $fastcgi_script_name =404;\n"
+      + "      set $path_info $fastcgi_path_info;\n"
       + fastcgi
+      + "      fastcgi_param PATH_INFO $path_info;\n"
       + "    }\n"
       + "  }\n"
       + "  server {\n"

@@ -146,6 +146,9 @@ class NginxParityTest {
     c.add(script("GET", FC, "/no/such/page/"));
     c.add(script("GET", FC, "/no%20such/p%C3%A4ge?x=%20"));
     c.add(script("GET", FC, "/dump.php/extra/path?x=1"));
+    c.add(script("GET", FC, "/index.php/Main_Page"));
+    c.add(script("GET", FC, "/dump.php/caf%C3%A9/x%2Fy"));
+    c.add(server("GET", FC, "/missing.php/x"));
     c.add(script("GET", FC, "/d%75mp.php"));
     c.add(script("GET", FC, "//dump.php"));
     c.add(script("GET", FC, "/./sub/../dump.php"));

@@ -135,7 +135,7 @@ class CgiParamsTest {
     assertEquals("", params.get("CONTENT_TYPE"));
     assertEquals("", params.get("CONTENT_LENGTH"));
     assertEquals("GET", params.get("REQUEST_METHOD"));
-    assertNull(params.get("PATH_INFO"), "no PATH_INFO when the path was not split");
+    assertEquals("", params.get("PATH_INFO"), "empty PATH_INFO when the path was not split, as nginx's usual config");
     assertEquals("/", params.get("REQUEST_URI"));
   }
 
@@ -271,7 +271,8 @@ class CgiParamsTest {
     }
     FcgiParams params = build(script("/a.php", null, "/a.php"));
     List<String> names = params.names();
-    int fixed = names.indexOf("SCRIPT_FILENAME") + 1;
+    int fixed = names.indexOf("PATH_INFO") + 1;
+    assertEquals(names.indexOf("SCRIPT_FILENAME") + 1, names.indexOf("PATH_INFO"));
     for (String name : names.subList(fixed, names.size())) {
       assertTrue(name.startsWith("HTTP_"), name);
     }

@@ -120,8 +120,10 @@ class RequestMapperTest {
     }
 
     @Test
-    void pathInfoIsNotSplitSoItFallsBackToTheIndex() {
-      assertEquals(script("/index.php"), map("/a.php/x/y"));
+    void pathInfoIsSplitAsNginxsUsualPhpLocationDoes() {
+      assertEquals(script("/a.php", "/x/y", "/a.php"), map("/a.php/x/y"));
+      assertEquals(script("/index.php", "/Main_Page", "/index.php"), map("/index.php/Main_Page"));
+      assertEquals(new Mapping.Refused(404), map("/missing.php/x"), "try_files $fastcgi_script_name =404");
     }
 
     @Test
