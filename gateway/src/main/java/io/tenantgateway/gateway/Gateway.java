@@ -109,7 +109,8 @@ public final class Gateway {
   private Future<Gateway> listen() {
     Gateway gateway = this;
     FastCgiProxy proxy = new FastCgiProxy(vertx, gateway.fcgiClient, gateway.pools,
-      config.number("http.max_chunked_body_mb"), config.number("fastcgi.queue_timeout_ms"));
+      config.number("http.max_chunked_body_mb"), config.number("fastcgi.queue_timeout_ms"),
+      config.integer("fastcgi.max_queue"));
     observer = new RequestObserver(metrics, AccessLog.open(config.string("access_log.format"),
       config.string("access_log.file")));
     int loops = gateway.eventLoops;

@@ -46,6 +46,7 @@ public final class FastCgiProxy {
   private final PoolManager pools;
   private final long maxChunkedBody;
   private final long queueTimeoutMillis;
+  private final int maxQueue;
 
   /**
    * @param vertx the Vert.x instance
@@ -55,7 +56,8 @@ public final class FastCgiProxy {
    * @param queueTimeoutMillis longest wait of a request over its tenant's {@code max_concurrent}
    */
   public FastCgiProxy(Vertx vertx, FcgiClient client, PoolManager pools, long maxChunkedBodyMb,
-                      long queueTimeoutMillis) {
+                      long queueTimeoutMillis, int maxQueue) {
+    this.maxQueue = maxQueue;
     this.vertx = vertx;
     this.client = client;
     this.pools = pools;
@@ -82,7 +84,7 @@ public final class FastCgiProxy {
       refuseBody(request, 413);
       return;
     }
-    site.concurrency().acquire(vertx, queueTimeoutMillis).onComplete(slot -> {
+    site.concurrency().acquire(vertx, queueTimeoutMillis, maxQueue).onComplete(slot -> {
       if (slot.failed()) {
         fail(request, site, new GatewayException(503, "limits.max_concurrent reached: " + slot.cause().getMessage()));
         return;

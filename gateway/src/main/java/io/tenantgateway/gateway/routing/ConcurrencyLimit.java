@@ -9,14 +9,14 @@ import java.util.ArrayDeque;
 
 /**
  * A tenant's cap on script requests in flight ({@code limits.max_concurrent}). Requests over the cap
- * wait in a FIFO queue of the same size, each at most a timeout; beyond that they are refused, so
- * that one busy tenant holds only its own share of the gateway. Shared by every event loop: a slot
+ * wait in a FIFO queue (bounded by {@code fastcgi.max_queue}), each at most the queue timeout, as
+ * nginx + php-fpm would hold a burst in the listen backlog; only beyond that are they refused. One
+ * busy tenant holds no more than its own cap of the gateway's upstream work. Shared by every event loop: a slot
  * freed on one loop is handed to the oldest waiter on that waiter's own loop.
  */
 public final class ConcurrencyLimit {
 
   private final int limit;
-  private final int maxWaiting;
   private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
   private int inFlight;
 
@@ -54,20 +54,19 @@ public final class ConcurrencyLimit {
 
   /**
    * @param limit most requests in flight
-   * @param maxWaiting most requests waiting for a slot
    */
-  public ConcurrencyLimit(int limit, int maxWaiting) {
+  public ConcurrencyLimit(int limit) {
     this.limit = limit;
-    this.maxWaiting = maxWaiting;
   }
 
   /**
    * @param vertx the Vert.x instance (for the wait timeout)
    * @param timeoutMillis longest wait for a slot
+   * @param maxWaiting most requests waiting for a slot
    * @return a slot at once when one is free, later when one frees up, or a failure with
    *     {@link Refused} when the queue is full or the wait timed out
    */
-  public Future<Slot> acquire(Vertx vertx, long timeoutMillis) {
+  public Future<Slot> acquire(Vertx vertx, long timeoutMillis, int maxWaiting) {
     Waiter waiter;
     synchronized (this) {
       if (inFlight < limit) {

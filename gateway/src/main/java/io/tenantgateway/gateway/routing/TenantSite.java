@@ -40,7 +40,7 @@ public final class TenantSite {
       new PoolLimits(tenant.limits().memoryMb(), tenant.limits().cpuPercent(), tenant.limits().pids()),
       new PoolSandbox(Isolation.named(tenant.isolation().mode()), tenant.isolation().privateNetwork(),
         tenant.isolation().unixSockets().stream().map(Path::of).toList()));
-    this.concurrency = new ConcurrencyLimit(tenant.limits().maxConcurrent(), tenant.limits().maxConcurrent());
+    this.concurrency = new ConcurrencyLimit(tenant.limits().maxConcurrent());
     this.serverName = tenant.domains().stream().filter(d -> !d.startsWith("*.")).findFirst().orElse(null);
   }
 

@@ -29,12 +29,12 @@ class ConcurrencyLimitTest {
 
   @Test
   void slotsUpToTheLimitThenFifoWaitersThenRefusal() throws Exception {
-    ConcurrencyLimit limit = new ConcurrencyLimit(2, 2);
-    ConcurrencyLimit.Slot a = limit.acquire(vertx, 10_000).await();
-    ConcurrencyLimit.Slot b = limit.acquire(vertx, 10_000).await();
-    Future<ConcurrencyLimit.Slot> c = limit.acquire(vertx, 10_000);
-    Future<ConcurrencyLimit.Slot> d = limit.acquire(vertx, 10_000);
-    Future<ConcurrencyLimit.Slot> e = limit.acquire(vertx, 10_000);
+    ConcurrencyLimit limit = new ConcurrencyLimit(2);
+    ConcurrencyLimit.Slot a = limit.acquire(vertx, 10_000, 2).await();
+    ConcurrencyLimit.Slot b = limit.acquire(vertx, 10_000, 2).await();
+    Future<ConcurrencyLimit.Slot> c = limit.acquire(vertx, 10_000, 2);
+    Future<ConcurrencyLimit.Slot> d = limit.acquire(vertx, 10_000, 2);
+    Future<ConcurrencyLimit.Slot> e = limit.acquire(vertx, 10_000, 2);
     assertFalse(c.isComplete());
     assertFalse(d.isComplete());
     assertInstanceOf(ConcurrencyLimit.Refused.class, e.cause(), "queue of 2 is full");
@@ -57,26 +57,26 @@ class ConcurrencyLimitTest {
 
   @Test
   void aWaiterThatTimesOutIsRefusedAndLeavesNoSlotBehind() throws Exception {
-    ConcurrencyLimit limit = new ConcurrencyLimit(1, 4);
-    ConcurrencyLimit.Slot held = limit.acquire(vertx, 10_000).await();
-    Future<ConcurrencyLimit.Slot> late = limit.acquire(vertx, 50);
+    ConcurrencyLimit limit = new ConcurrencyLimit(1);
+    ConcurrencyLimit.Slot held = limit.acquire(vertx, 10_000, 4).await();
+    Future<ConcurrencyLimit.Slot> late = limit.acquire(vertx, 50, 4);
     Throwable refused = assertThrowsAwait(late);
     assertInstanceOf(ConcurrencyLimit.Refused.class, refused);
     assertTrue(refused.getMessage().contains("50 ms"), refused.getMessage());
     assertEquals(0, limit.waiting());
     held.release();
     assertEquals(0, limit.inFlight(), "the timed-out waiter got nothing");
-    limit.acquire(vertx, 10).await().release();
+    limit.acquire(vertx, 10, 4).await().release();
   }
 
   @Test
   void manyThreadsNeverExceedTheLimit() throws Exception {
-    ConcurrencyLimit limit = new ConcurrencyLimit(3, 1000);
+    ConcurrencyLimit limit = new ConcurrencyLimit(3);
     java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.atomic.AtomicInteger peak = new java.util.concurrent.atomic.AtomicInteger();
     java.util.List<Future<Void>> all = new java.util.ArrayList<>();
     for (int i = 0; i < 200; i++) {
-      all.add(limit.acquire(vertx, 10_000).compose(slot -> {
+      all.add(limit.acquire(vertx, 10_000, 1000).compose(slot -> {
         peak.accumulateAndGet(running.incrementAndGet(), Math::max);
         return vertx.timer(1).map(t -> {
           running.decrementAndGet();
