@@ -8,7 +8,8 @@ import java.util.Map;
  * php-fpm configuration; a changed spec means a restart.
  *
  * @param id the tenant id, {@code [a-z0-9][a-z0-9-]{0,31}}
- * @param docroot the document root (open_basedir is limited to it and the pool's private tmp dir)
+ * @param docroot the document root, inside {@link #root()} (open_basedir is that tree, the pool's
+ *     private tmp dir and the sandbox's read-only paths)
  * @param maxChildren {@code pm.max_children}
  * @param idleTimeoutSeconds no request for this long stops the pool
  * @param requestTimeoutSeconds {@code request_terminate_timeout}
@@ -28,6 +29,11 @@ public record PoolSpec(String id, Path docroot, int maxChildren, int idleTimeout
     env = Map.copyOf(env);
     limits = limits == null ? PoolLimits.NONE : limits;
     sandbox = sandbox == null ? PoolSandbox.DEFAULT : sandbox;
+  }
+
+  /** @return the tree the pool may read and write: the sandbox's root, else the docroot */
+  public Path root() {
+    return sandbox.root() != null ? sandbox.root() : docroot;
   }
 
   /**

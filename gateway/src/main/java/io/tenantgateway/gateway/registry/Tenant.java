@@ -11,7 +11,10 @@ import java.util.Map;
  *
  * @param id stable identifier, {@code [a-z0-9][a-z0-9-]{0,31}}
  * @param domains lower-case ASCII (punycode) names; {@code *.example.test} matches every subdomain
- * @param docroot absolute path of the document root
+ * @param docroot absolute path of the document root: only this is served
+ * @param root the application tree the docroot is part of (code above the docroot): the pool's
+ *     open_basedir and, with namespaces, what it sees of the tenant's files; the docroot by default
+ * @param readOnlyPaths more paths the pool may read (e.g. {@code /usr/share/php})
  * @param routing how request paths map to files and scripts
  * @param php the pool settings
  * @param limits resource and request limits
@@ -20,8 +23,17 @@ import java.util.Map;
  *     when the provisioner runs the tenant's pool
  * @param enabled false to stop serving the tenant without deleting it
  */
-public record Tenant(String id, List<String> domains, String docroot, Routing routing, Php php, Limits limits,
-                     Isolation isolation, String backend, boolean enabled) {
+public record Tenant(String id, List<String> domains, String docroot, String root, List<String> readOnlyPaths,
+                     Routing routing, Php php, Limits limits, Isolation isolation, String backend,
+                     boolean enabled) {
+
+  /**
+   * Copies the lists.
+   */
+  public Tenant {
+    domains = List.copyOf(domains);
+    readOnlyPaths = List.copyOf(readOnlyPaths);
+  }
 
   /** Routing modes. */
   public enum Mode {
@@ -100,6 +112,8 @@ public record Tenant(String id, List<String> domains, String docroot, Routing ro
       .put("id", id)
       .put("domains", new JsonArray(List.copyOf(domains)))
       .put("docroot", docroot)
+      .put("root", root)
+      .put("read_only_paths", new JsonArray(List.copyOf(readOnlyPaths)))
       .put("routing", new JsonObject().put("mode", routing.mode().jsonName).put("index", routing.index()))
       .put("php", new JsonObject()
         .put("max_children", php.maxChildren())

@@ -28,8 +28,16 @@ public final class TenantParser {
   private static final Pattern INI_KEY = Pattern.compile("[A-Za-z0-9_.]+");
   private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
-  private static final Set<String> TOP = Set.of("id", "domains", "docroot", "routing", "php", "limits", "isolation",
-    "backend", "enabled");
+  private static final Set<String> TOP = Set.of("id", "domains", "docroot", "root", "read_only_paths", "routing",
+    "php", "limits", "isolation", "backend", "enabled");
+  /** Ini keys the pool template sets itself; a tenant value would silently lose to the template's. */
+  private static final java.util.Map<String, String> GATEWAY_INI = java.util.Map.of(
+    "open_basedir", "the gateway sets it to root, the pool's tmp dir and read_only_paths: change those",
+    "upload_tmp_dir", "the gateway sets it to the pool's private tmp dir",
+    "session.save_path", "the gateway sets it to the pool's private tmp dir (or use a database session handler)",
+    "sys_temp_dir", "the gateway sets it to the pool's private tmp dir",
+    "log_errors", "the gateway sets it on: PHP's errors reach the gateway's log");
+  private static final int MAX_READ_ONLY_PATHS = 16;
   private static final Set<String> ISOLATION = Set.of("mode", "network", "unix_sockets");
   private static final int MAX_UNIX_SOCKETS = 16;
   private static final Set<String> ROUTING = Set.of("mode", "index");
@@ -64,6 +72,8 @@ public final class TenantParser {
     rejectUnknown(json, TOP, id, "");
     List<String> domains = domains(json, id);
     String docroot = docroot(json, id, docrootMustExist);
+    String root = root(json, id, docroot, docrootMustExist);
+    List<String> readOnlyPaths = pathList(json, id, "read_only_paths", MAX_READ_ONLY_PATHS);
     JsonObject routing = object(json, id, "routing");
     rejectUnknown(routing, ROUTING, id, "routing.");
     JsonObject php = object(json, id, "php");
@@ -83,12 +93,18 @@ public final class TenantParser {
     if (!(enabled instanceof Boolean)) {
       throw new InvalidTenantException(id, "enabled", "expected true or false");
     }
-    return new Tenant(id, domains, docroot,
+    Map<String, String> ini = stringMap(php, id, "php.", "ini", INI_KEY);
+    for (String key : ini.keySet()) {
+      if (GATEWAY_INI.containsKey(key)) {
+        throw new InvalidTenantException(id, "php.ini." + key, "not settable here: " + GATEWAY_INI.get(key));
+      }
+    }
+    return new Tenant(id, domains, docroot, root, readOnlyPaths,
       new Tenant.Routing(mode(routing, id), index(routing, id)),
       new Tenant.Php(maxChildren,
         integer(php, id, "php.", "idle_timeout_s", 60, 1, 86_400),
         integer(php, id, "php.", "request_timeout_s", 60, 1, 86_400),
-        stringMap(php, id, "php.", "ini", INI_KEY),
+        ini,
         stringMap(php, id, "php.", "env", ENV_KEY)),
       new Tenant.Limits(
         integer(limits, id, "limits.", "memory_mb", 256, 16, 1_048_576),
@@ -167,27 +183,52 @@ public final class TenantParser {
     if (network.equals("none") && "users-only".equals(mode)) {
       throw new InvalidTenantException(id, "isolation.network", "none needs isolation.mode namespaces");
     }
-    Object raw = isolation.getValue("unix_sockets");
+    List<String> sockets = pathList(isolation, id, "isolation.unix_sockets", MAX_UNIX_SOCKETS);
+    return new Tenant.Isolation(mode, network.equals("none"), sockets);
+  }
+
+  /**
+   * @param json the object holding the list
+   * @param field its field path, the last segment being the key in {@code json}
+   * @return the normalised absolute paths, each once
+   */
+  private static List<String> pathList(JsonObject json, String id, String field, int max) {
+    Object raw = json.getValue(field.substring(field.lastIndexOf('.') + 1));
     if (raw != null && !(raw instanceof JsonArray)) {
-      throw new InvalidTenantException(id, "isolation.unix_sockets", "expected a list of absolute paths");
+      throw new InvalidTenantException(id, field, "expected a list of absolute paths");
     }
     JsonArray array = raw == null ? new JsonArray() : (JsonArray) raw;
-    if (array.size() > MAX_UNIX_SOCKETS) {
-      throw new InvalidTenantException(id, "isolation.unix_sockets", "at most " + MAX_UNIX_SOCKETS + " sockets");
+    if (array.size() > max) {
+      throw new InvalidTenantException(id, field, "at most " + max + " paths");
     }
-    List<String> sockets = new ArrayList<>();
+    List<String> paths = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
-      String field = "isolation.unix_sockets[" + i + "]";
+      String item = field + "[" + i + "]";
       if (!(array.getValue(i) instanceof String)) {
-        throw new InvalidTenantException(id, field, "expected a string");
+        throw new InvalidTenantException(id, item, "expected a string");
       }
-      String socket = absolutePath(id, field, array.getString(i)).toString();
-      if (sockets.contains(socket)) {
-        throw new InvalidTenantException(id, field, "'" + socket + "' is listed twice");
+      String path = absolutePath(id, item, array.getString(i)).toString();
+      if (paths.contains(path)) {
+        throw new InvalidTenantException(id, item, "'" + path + "' is listed twice");
       }
-      sockets.add(socket);
+      paths.add(path);
     }
-    return new Tenant.Isolation(mode, network.equals("none"), sockets);
+    return List.copyOf(paths);
+  }
+
+  private static String root(JsonObject json, String id, String docroot, boolean mustExist) {
+    String value = optionalString(json, id, "", "root", null);
+    if (value == null) {
+      return docroot;
+    }
+    Path root = absolutePath(id, "root", value);
+    if (!Path.of(docroot).startsWith(root)) {
+      throw new InvalidTenantException(id, "root", "'" + root + "' does not contain the docroot " + docroot);
+    }
+    if (mustExist && !Files.isDirectory(root)) {
+      throw new InvalidTenantException(id, "root", "'" + root + "' is not an existing directory");
+    }
+    return root.toString();
   }
 
   private static String docroot(JsonObject json, String id, boolean mustExist) {

@@ -39,7 +39,8 @@ public final class TenantSite {
       tenant.php().requestTimeoutSeconds(), tenant.php().ini(), tenant.php().env(),
       new PoolLimits(tenant.limits().memoryMb(), tenant.limits().cpuPercent(), tenant.limits().pids()),
       new PoolSandbox(Isolation.named(tenant.isolation().mode()), tenant.isolation().privateNetwork(),
-        tenant.isolation().unixSockets().stream().map(Path::of).toList()));
+        tenant.isolation().unixSockets().stream().map(Path::of).toList(), Path.of(tenant.root()),
+        tenant.readOnlyPaths().stream().map(Path::of).toList()));
     this.concurrency = new ConcurrencyLimit(tenant.limits().maxConcurrent());
     this.serverName = tenant.domains().stream().filter(d -> !d.startsWith("*.")).findFirst().orElse(null);
   }

@@ -137,6 +137,8 @@ class TenantParserTest {
         "id": "blog",
         "domains": ["blog.example.test", "*.blog.example.test"],
         "docroot": "/srv/tenants/blog/public",
+        "root": "/srv/tenants/blog",
+        "read_only_paths": ["/usr/share/php"],
         "routing": { "mode": "front-controller", "index": "index.php" },
         "php": { "max_children": 5, "idle_timeout_s": 60, "request_timeout_s": 60,
                  "ini": { "memory_limit": "128M" }, "env": { "APP_ENV": "prod" } },
@@ -144,7 +146,7 @@ class TenantParserTest {
                     "max_body_mb": 64, "max_concurrent": 32 },
         "isolation": { "mode": "namespaces", "network": "none", "unix_sockets": ["/run/mysqld/mysqld.sock"] },
         "enabled": true
-      }""").put("docroot", docroot.toString());
+      }""").put("docroot", docroot.toString()).put("root", docroot.getParent().toString());
     Tenant t = TenantParser.parse(example);
     assertEquals(example, t.toJson());
   }
@@ -210,6 +212,30 @@ class TenantParserTest {
   void groupsMustBeObjects(String group) {
     invalid(json.put(group, "x"), group, "tenant 'blog', field '" + group + "': expected an object");
     invalid(json.put(group, new JsonArray()), group, "tenant 'blog', field '" + group + "': expected an object");
+  }
+
+  // ---- the application tree
+
+  @Test
+  void theRootDefaultsToTheDocrootAndMustContainIt() {
+    assertEquals(docroot.toString(), TenantParser.parse(json).root());
+    json.put("root", docroot.getParent().toString()).put("read_only_paths", new JsonArray().add("/usr/share/php"));
+    Tenant t = TenantParser.parse(json);
+    assertEquals(docroot.getParent().toString(), t.root());
+    assertEquals(List.of("/usr/share/php"), t.readOnlyPaths());
+    assertEquals(t, TenantParser.parse(t.toJson()));
+    json.put("root", docroot.resolve("inner").toString());
+    invalidField("root");
+    json.put("root", "relative/app");
+    invalidField("root");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"open_basedir", "upload_tmp_dir", "session.save_path", "sys_temp_dir", "log_errors"})
+  void iniKeysTheGatewaySetsAreRefusedNotSilentlyDropped(String key) {
+    json.put("php", new JsonObject().put("ini", new JsonObject().put(key, "/anything")));
+    InvalidTenantException e = invalidField("php.ini." + key);
+    assertTrue(e.getMessage().contains("not settable here: the gateway sets it"), e.getMessage());
   }
 
   // ---- isolation

@@ -72,16 +72,18 @@ public final class PhpFpmLauncher {
     int depth = 0;
     Isolation effective = isolationOf(spec, user);
     if (effective == Isolation.NAMESPACES) {
-      // bwrap mounts as root and follows symlinks: a tenant that can write the docroot's parent
-      // could swap the docroot for a link to another tenant's tree
-      Path real = spec.docroot().toRealPath();
-      if (!real.equals(spec.docroot().toAbsolutePath().normalize())) {
-        throw new IOException("docroot " + spec.docroot() + " is a symlink or lies under one (" + real
-          + "): refused, since the pool would mount what it points to; use the real path");
-      }
+      // bwrap mounts as root and follows symlinks: a tenant that can write its tree's parent could
+      // swap the tree for a link to another tenant's
+      requireNoSymlink("root", spec.root());
       List<Path> readOnly = new ArrayList<>(List.of(layout.config()));
+      for (Path path : spec.sandbox().readOnlyPaths()) {
+        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          requireNoSymlink("read-only path", path);
+          readOnly.add(path);
+        }
+      }
       readOnly.addAll(sockets(spec));
-      command.addAll(Bubblewrap.arguments(spec.id(), List.of(spec.docroot(), layout.tmp()), readOnly,
+      command.addAll(Bubblewrap.arguments(spec.id(), List.of(spec.root(), layout.tmp()), readOnly,
         spec.sandbox().privateNetwork()));
       depth = Bubblewrap.MASTER_DEPTH;
     }
@@ -103,6 +105,14 @@ public final class PhpFpmLauncher {
     }
     PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
     return new PoolProcess(spec.id(), process, user.uid(), depth, output, procs, layout.socket());
+  }
+
+  private static void requireNoSymlink(String what, Path path) throws IOException {
+    Path real = path.toRealPath();
+    if (!real.equals(path.toAbsolutePath().normalize())) {
+      throw new IOException(what + " " + path + " is a symlink or lies under one (" + real
+        + "): refused, since the pool would mount what it points to; use the real path");
+    }
   }
 
   /**

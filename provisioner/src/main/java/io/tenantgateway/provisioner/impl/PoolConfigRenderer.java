@@ -47,7 +47,11 @@ public final class PoolConfigRenderer {
     values.put("request_timeout", Integer.toString(spec.requestTimeoutSeconds()));
     values.put("slowlog_timeout", Integer.toString(Math.max(1, spec.requestTimeoutSeconds() / 2)));
     values.put("ping_path", PING_PATH);
-    values.put("open_basedir", spec.docroot() + ":" + layout.tmp());
+    StringBuilder basedir = new StringBuilder().append(spec.root()).append(':').append(layout.tmp());
+    for (java.nio.file.Path path : spec.sandbox().readOnlyPaths()) {
+      basedir.append(':').append(path);
+    }
+    values.put("open_basedir", basedir.toString());
     values.put("tmp_dir", layout.tmp().toString());
     StringBuilder ini = new StringBuilder();
     for (Map.Entry<String, String> e : new TreeMap<>(spec.ini()).entrySet()) {
