@@ -237,14 +237,5 @@ final class FakeFcgiServer {
     void close() {
       connection.socket.close();
     }
-
-    /** Closes the connection and waits until it is closed; call from a thread other than the server's. */
-    void closeAndWait() {
-      try {
-        connection.socket.close().toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (Exception e) {
-        throw new AssertionError("the server could not close the connection", e);
-      }
-    }
   }
 }

@@ -1104,35 +1104,6 @@ class FcgiClientTest {
     assertEquals(1, server.connections.get(), "no second connection was opened for it");
   }
 
-  /**
-   * A kept-alive connection the server closed just before the request was written: the write fails
-   * (EPIPE on a Unix socket) or the close is seen first; either way the GET is served once, on a
-   * fresh connection. The client's event loop is held while the server closes, so that the close
-   * is not processed before the send.
-   */
-  @Test
-  void aConnectionClosedJustBeforeTheWriteServesTheGetOnAFreshOne() throws Exception {
-    FcgiEndpoint endpoint = unix(1);
-    client(new FcgiClientOptions());
-    server.script = r -> r.respond(TEXT, "c" + r.connection.number);
-    Context ctx = newContext();
-    assertEquals("c1", await(call(ctx, endpoint, get("/a.php")).done.future()).body.toString());
-    CompletableFuture<FcgiResponse> second = new CompletableFuture<>();
-    ctx.runOnContext(v -> {
-      server.requests.get(0).closeAndWait();
-      client.send(endpoint, get("/b.php")).onComplete(ar -> {
-        if (ar.succeeded()) {
-          second.complete(ar.result());
-        } else {
-          second.completeExceptionally(ar.cause());
-        }
-      });
-    });
-    FcgiResponse response = second.get(WAIT_SECONDS, TimeUnit.SECONDS);
-    assertEquals("c2", await(response.body()).toString());
-    assertEquals(2, server.requests.size(), "the GET reached the server once");
-  }
-
   @Test
   void reusedConnectionFoundDeadAfterTheBodyWasReadIsNotRetried() {
     FcgiEndpoint endpoint = tcp(1);
