@@ -226,10 +226,10 @@ public final class Gateway {
     }).eventually(() -> admin == null ? Future.succeededFuture() : admin.close())
       .eventually(() -> pools == null ? Future.succeededFuture() : pools.stopAll())
       .onComplete(ar -> {
-        registry.close();
         fcgiClient.close();
-        // completed from Vert.x's closing thread, not from an event loop that is going away
-        vertx.close().onComplete(closed -> stopped.handle(ar.failed() ? ar : closed));
+        registry.shutdown().timeout(10, java.util.concurrent.TimeUnit.SECONDS).onComplete(registryClosed ->
+          // completed from Vert.x's closing thread, not from an event loop that is going away
+          vertx.close().onComplete(closed -> stopped.handle(ar.failed() ? ar : closed)));
       });
     return stopped.future();
   }

@@ -271,15 +271,26 @@ public final class TenantRegistry implements AutoCloseable {
     }
   }
 
-  /** Stops watching, closes the store. */
+  /** Stops watching, closes the store; see {@link #shutdown()} to wait for it. */
   @Override
-  public synchronized void close() {
+  public void close() {
+    shutdown();
+  }
+
+  /**
+   * Stops watching and closes the store on the registry's thread, after any write in progress.
+   *
+   * @return completes once the store is closed (close Vert.x only then: closing it interrupts a
+   *     worker that is still closing the MariaDB pool, which HikariCP logs as a failure)
+   */
+  public synchronized Future<Void> shutdown() {
     if (pollTimer >= 0) {
       vertx.cancelTimer(pollTimer);
+      pollTimer = -1;
     }
-    worker.executeBlocking(() -> {
+    return worker.<Void>executeBlocking(() -> {
       store.close();
       return null;
-    }).onComplete(ar -> worker.close());
+    }).eventually(() -> worker.close());
   }
 }
