@@ -179,6 +179,11 @@ public final class MariaDbTenantStore implements TenantStore {
   }
 
   @Override
+  public long timeoutMillis() {
+    return settings.timeoutMillis();
+  }
+
+  @Override
   public void close() {
     pool.close();
     LOG.info("registry: {} closed", describe());

@@ -25,6 +25,8 @@ import java.util.function.BiConsumer;
 public final class TenantRegistry implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(TenantRegistry.class);
+  /** A write that waited this long for the registry thread queued behind another call, ms. */
+  private static final long QUEUED_WRITE_MILLIS = 50;
 
   private final Vertx vertx;
   private final TenantStore store;
@@ -152,9 +154,18 @@ public final class TenantRegistry implements AutoCloseable {
   }
 
   private Future<StoredTenant> write(java.util.concurrent.Callable<StoredTenant> operation) {
+    long queuedAt = System.nanoTime();
     return worker.executeBlocking(() -> {
       StoredTenant result;
       try {
+        // a write that queued behind a call which found the server unreachable (a poll waits up to
+        // the whole timeout) has used its time: trying again would answer after twice the timeout
+        long timeout = store.timeoutMillis();
+        long waited = (System.nanoTime() - queuedAt) / 1_000_000;
+        if (timeout > 0 && waited >= QUEUED_WRITE_MILLIS && !reachable) {
+          throw new RegistryException(RegistryException.Reason.UNAVAILABLE, null,
+            "registry database unreachable: no answer within " + timeout + " ms (registry.db_timeout_ms)");
+        }
         result = operation.call();
       } catch (RegistryException e) {
         if (e.reason() == RegistryException.Reason.UNAVAILABLE) {

@@ -54,6 +54,14 @@ public interface TenantStore extends AutoCloseable {
   /** @return what the store is, for logs (no password) */
   String describe();
 
+  /**
+   * @return the longest a call may take before it fails as unreachable, ms ({@code registry.db_timeout_ms});
+   *     0 when the store has no such bound (a local file)
+   */
+  default long timeoutMillis() {
+    return 0;
+  }
+
   /** Releases connections; further calls fail. */
   @Override
   void close();

@@ -74,6 +74,36 @@ class MariaDbOutageGatewayTest {
     return RawHttp.get(gateway.httpPort(), id + ".outage.test", "/hello.txt").status();
   }
 
+  /**
+   * A server that stops answering (paused, not gone): the registry thread's polls each wait the
+   * whole db_timeout_ms (1 s here), so a write used to queue behind one and answer after about 2 s.
+   * Every write answers 503 within db_timeout_ms and a little, as the README promises.
+   */
+  @Test
+  void writesToAServerThatStoppedAnsweringFailWithinTheTimeout() throws Exception {
+    assertEquals(201, admin.post("/v1/tenants", tenant("before")).status());
+    database.pause();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!"unreachable".equals(admin.get("/readyz").json().getString("registry"))) {
+        assertTrue(System.nanoTime() < deadline, "readiness reports the registry unreachable");
+        Thread.sleep(50);
+      }
+      long slowest = 0;
+      for (int i = 0; i < 5; i++) {
+        long before = System.nanoTime();
+        AdminClient.Reply refused = admin.post("/v1/tenants", tenant("paused" + i));
+        slowest = Math.max(slowest, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - before));
+        assertEquals(503, refused.status(), refused.toString());
+      }
+      assertTrue(slowest < 1_600, "each write answered within db_timeout_ms (1000) and a little; slowest " + slowest
+        + " ms");
+      assertEquals(200, get("before"), "routing continues");
+    } finally {
+      database.resume();
+    }
+  }
+
   @Test
   void routingOutlivesTheDatabaseAndWritesRecoverWhenItReturns() throws Exception {
     assertEquals(201, admin.post("/v1/tenants", tenant("steady")).status());
