@@ -62,7 +62,8 @@ public final class GatewayVerticle extends VerticleBase {
       .setHttp2ClearTextEnabled(false);
     TrustedProxies trusted = TrustedProxies.parse(config.string("http.trusted_proxies"));
     server = vertx.createHttpServer(options)
-      .connectionHandler(connection -> Http1Guard.install(connection, options, trusted))
+      .connectionHandler(connection -> Http1Guard.install(connection, options, trusted,
+        config.integer("http.header_timeout_s") * 1000L))
       .requestHandler(new GatewayHandler(vertx, router, proxy, observer));
     EventLoopLag.watch(context, metrics.meterRegistry(), Integer.toString(index));
     return server.listen();

@@ -32,6 +32,9 @@ public final class GatewayConfig {
       "longest request line in bytes (414 above it)"),
     Setting.number("http.idle_timeout_s", "GATEWAY_HTTP_IDLE_TIMEOUT", 60, 1, 86400,
       "a client connection silent this long is closed"),
+    Setting.number("http.header_timeout_s", "GATEWAY_HTTP_HEADER_TIMEOUT", 20, 1, 3600,
+      "a request head (request line and headers) must be complete this long after its first byte, or after "
+        + "the connection opened; else the connection is closed (slowloris)"),
     Setting.number("http.drain_timeout_s", "GATEWAY_HTTP_DRAIN_TIMEOUT", 30, 0, 3600,
       "on SIGTERM, how long requests in flight may take to finish before connections are closed"),
     Setting.number("http.max_chunked_body_mb", "GATEWAY_HTTP_MAX_CHUNKED_BODY_MB", 16, 0, 1024,

@@ -55,6 +55,11 @@ import java.util.List;
  *   <li><b>Flush before close.</b> Vert.x closes a connection at once when the body of a request
  *   turns out to be malformed (e.g. a bad chunk size), after the request's exception handler has
  *   written its error page but before that write was flushed; the page is now flushed first.</li>
+ *   <li><b>A deadline for the request head.</b> From the connection's start, and from the first byte
+ *   of each later request, the request line and headers must be complete within
+ *   {@code http.header_timeout_s}; else the connection is closed, as nginx's
+ *   {@code client_header_timeout} does. A client dripping its head (slowloris) holds a socket for
+ *   that long, never a worker; the idle timeout alone would let it drip for ever.</li>
  *   <li>The listener's {@link TrustedProxies} is attached to the connection, so that
  *   {@link TrustedProxies#client(HttpServerRequest)} needs nothing but the request.</li>
  * </ul>
@@ -95,8 +100,10 @@ public final class Http1Guard {
    * @param connection the new connection
    * @param options the listener's options (the decoder's limits)
    * @param trusted the listener's trusted proxies
+   * @param headerTimeoutMillis longest time for a request head
    */
-  public static void install(HttpConnection connection, HttpServerOptions options, TrustedProxies trusted) {
+  public static void install(HttpConnection connection, HttpServerOptions options, TrustedProxies trusted,
+                             long headerTimeoutMillis) {
     Channel channel = connection instanceof ConnectionBase ? ((ConnectionBase) connection).channel() : null;
     ChannelPipeline pipeline = channel == null ? null : channel.pipeline();
     ChannelHandler current = pipeline == null ? null : pipeline.get(DECODER);
@@ -106,8 +113,9 @@ public final class Http1Guard {
       connection.close();
       return;
     }
-    StrictDecoder decoder = new StrictDecoder(options);
+    StrictDecoder decoder = new StrictDecoder(options, headerTimeoutMillis);
     pipeline.replace(DECODER, DECODER, decoder);
+    decoder.headStarted(channel);
     pipeline.addAfter(ENCODER, OUTBOUND, new Outbound(decoder));
     channel.attr(STATE).set(new State(trusted, decoder));
   }
@@ -197,12 +205,42 @@ public final class Http1Guard {
     private boolean discarding;
     /** A closing answer was written: no new request is started. */
     volatile boolean closing;
+    private final long headerTimeoutMillis;
+    /** Closes the connection when the head being read is not complete in time; null between requests. */
+    private io.netty.util.concurrent.ScheduledFuture<?> headDeadline;
 
     /**
      * @param options the listener's options (line, header and chunk limits)
+     * @param headerTimeoutMillis longest time for a request head, from its first byte
      */
-    public StrictDecoder(HttpServerOptions options) {
+    public StrictDecoder(HttpServerOptions options, long headerTimeoutMillis) {
       super(options);
+      this.headerTimeoutMillis = headerTimeoutMillis;
+    }
+
+    /** Starts the head's deadline, unless one runs (on the channel's event loop). */
+    void headStarted(Channel channel) {
+      if (headDeadline == null && headerTimeoutMillis > 0) {
+        headDeadline = channel.eventLoop().schedule(() -> {
+          LOG.debug("request head from {} not complete within {} ms: connection closed", channel.remoteAddress(),
+            headerTimeoutMillis);
+          discarding = true;
+          channel.close();
+        }, headerTimeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+    }
+
+    private void headComplete() {
+      if (headDeadline != null) {
+        headDeadline.cancel(false);
+        headDeadline = null;
+      }
+    }
+
+    @Override
+    public void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+      headComplete();
+      super.handlerRemoved0(ctx);
     }
 
     /**
@@ -222,6 +260,9 @@ public final class Http1Guard {
       int from = in.readerIndex();
       int outFrom = out.size();
       boolean scan = inHead;
+      if (inHead && in.isReadable()) {
+        headStarted(ctx.channel());
+      }
       super.decode(ctx, in, out);
       boolean failed = false;
       for (int i = outFrom; i < out.size(); i++) {
@@ -251,6 +292,7 @@ public final class Http1Guard {
         Object message = out.get(i);
         if (message instanceof HttpMessage) {
           inHead = false;
+          headComplete();
         }
         if (message instanceof LastHttpContent) {
           inHead = true;

@@ -37,7 +37,7 @@ class StrictDecoderTest {
    *     the first request head is delivered
    */
   private static List<String> decode(boolean stopAtFirstRequest, String input, int... splits) {
-    Http1Guard.StrictDecoder decoder = new Http1Guard.StrictDecoder(new HttpServerOptions());
+    Http1Guard.StrictDecoder decoder = new Http1Guard.StrictDecoder(new HttpServerOptions(), 0);
     EmbeddedChannel channel = new EmbeddedChannel(decoder, new io.netty.channel.ChannelInboundHandlerAdapter() {
       @Override
       public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
