@@ -158,11 +158,16 @@ final class Exchange implements FcgiResponse {
     if (conn.socket().writeQueueFull()) {
       ReadStream<Buffer> body = request.body();
       body.pause();
-      conn.socket().drainHandler(v -> {
+      conn.socket().drainHandler(v -> dispatch(() -> {
         if (!finished) {
           body.resume();
         }
-      });
+      }));
+      // the socket may live on another event loop and have drained between the check and the
+      // handler: its drain event is then gone, and the body would stay paused for ever
+      if (!conn.socket().writeQueueFull()) {
+        body.resume();
+      }
     }
   }
 
