@@ -188,7 +188,8 @@
 
     cell(row, 'pid', count(t.pid));
     cell(row, 'uid', count(t.uid));
-    cell(row, 'uptime', duration(t.uptime_s), t.started_at || '');
+    cell(row, 'uptime', duration(t.uptime_s), (t.started_at || '')
+      + (t.memory_state_lost_at ? ' (APCu and OPcache emptied when a run ended at ' + t.memory_state_lost_at + ')' : ''));
     const rps = requestRate(row, t, sampledAt);
     cell(row, 'rps', t.pid == null ? NONE : rate(rps), t.requests == null ? '' : t.requests + ' requests');
     cell(row, 'p95', millis(t.p95_ms));

@@ -12,15 +12,18 @@ package io.tenantgateway.provisioner;
  * @param lastActivationMillis how long the last start took until the pool answered, ms, or -1
  * @param crashes unexpected exits in the current crash window
  * @param memoryBytes memory the pool uses now (from its cgroup), or -1 when unknown
+ * @param memoryStateLostAtMillis when a run that had served requests last ended (idle stop, restart,
+ *     crash), which emptied what PHP keeps only in the pool's memory (APCu, OPcache), or 0
  */
 public record PoolStatus(String tenant, PoolState state, long pid, long uid, long startedAtMillis, long requests,
-                         long lastActivationMillis, int crashes, long memoryBytes) {
+                         long lastActivationMillis, int crashes, long memoryBytes, long memoryStateLostAtMillis) {
 
   /**
    * @param bytes the pool's memory use
    * @return this status with the memory use filled in
    */
   public PoolStatus withMemory(long bytes) {
-    return new PoolStatus(tenant, state, pid, uid, startedAtMillis, requests, lastActivationMillis, crashes, bytes);
+    return new PoolStatus(tenant, state, pid, uid, startedAtMillis, requests, lastActivationMillis, crashes, bytes,
+      memoryStateLostAtMillis);
   }
 }

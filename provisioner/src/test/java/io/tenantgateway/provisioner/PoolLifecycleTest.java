@@ -116,6 +116,19 @@ class PoolLifecycleTest {
     }
   }
 
+  /** Issue 11: an operator can see when a stop emptied APCu and OPcache (a run that served requests ended). */
+  @Test
+  void aStoppedRunThatServedRequestsIsReportedAsHavingLostItsMemory() throws Exception {
+    manager(defaults());
+    PoolSpec spec = spec("pt-lost", docroot, 1, 60);
+    long before = System.currentTimeMillis();
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    assertEquals(0, status(manager, "pt-lost").memoryStateLostAtMillis(), "nothing lost while the run goes on");
+    await(manager.stop("pt-lost"));
+    long lost = status(manager, "pt-lost").memoryStateLostAtMillis();
+    assertTrue(lost >= before, "the stop after a served request is recorded: " + lost);
+  }
+
   @Test
   void concurrentAcquiresShareOneActivation() throws Exception {
     manager(defaults());

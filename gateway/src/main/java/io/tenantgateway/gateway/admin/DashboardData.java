@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
  *  "tenants": [{"id": "blog", "domains": ["blog.example.test"], "enabled": true, "backend": null,
  *               "managed": true, "state": "RUNNING", "pid": 4242, "uid": 70001,
  *               "started_at": "2026-01-01T00:00:00Z", "requests": 1234, "last_activation_ms": 180,
- *               "crashes": 0, "memory_bytes": 31457280, "memory_limit_bytes": 268435456,
+ *               "crashes": 0, "memory_bytes": 31457280, "memory_limit_bytes": 268435456, "memory_state_lost_at": null,
  *               "uptime_s": 3600, "p95_ms": null}]}
  * </pre>
  *
@@ -38,7 +38,7 @@ import java.util.stream.Collectors;
 final class DashboardData {
 
   private static final List<String> POOL_KEYS = List.of("state", "pid", "uid", "started_at", "requests",
-    "last_activation_ms", "crashes", "memory_bytes", "memory_limit_bytes");
+    "last_activation_ms", "crashes", "memory_bytes", "memory_limit_bytes", "memory_state_lost_at");
 
   private final Vertx vertx;
   private final TenantRegistry registry;

@@ -26,7 +26,7 @@ final class PoolJson {
    */
   static JsonObject of(Tenant tenant, PoolStatus status, Isolation defaultIsolation) {
     PoolStatus s = status != null ? status
-      : new PoolStatus(tenant.id(), PoolState.STOPPED, -1, -1, 0, 0, -1, 0, -1);
+      : new PoolStatus(tenant.id(), PoolState.STOPPED, -1, -1, 0, 0, -1, 0, -1, 0);
     return new JsonObject()
       .put("tenant", tenant.id())
       .put("state", s.state().name())
@@ -39,7 +39,9 @@ final class PoolJson {
       .put("memory_bytes", orNull(s.memoryBytes()))
       .put("memory_limit_bytes", tenant.limits().memoryMb() * MIB)
       .put("isolation", tenant.isolation().mode() != null ? tenant.isolation().mode() : defaultIsolation.label())
-      .put("network", tenant.isolation().privateNetwork() ? "none" : "host");
+      .put("network", tenant.isolation().privateNetwork() ? "none" : "host")
+      .put("memory_state_lost_at", s.memoryStateLostAtMillis() > 0
+        ? Instant.ofEpochMilli(s.memoryStateLostAtMillis()).toString() : null);
   }
 
   private static Long orNull(long value) {

@@ -475,7 +475,7 @@ abstract class AdminApiContractTest {
     JsonObject listed = items.stream().map(JsonObject.class::cast)
       .filter(i -> i.getString("tenant").equals("pool-life")).findFirst().orElseThrow();
     assertEquals(Set.of("tenant", "state", "pid", "uid", "started_at", "requests", "last_activation_ms", "crashes",
-      "memory_bytes", "memory_limit_bytes", "isolation", "network"), listed.fieldNames());
+      "memory_bytes", "memory_limit_bytes", "isolation", "network", "memory_state_lost_at"), listed.fieldNames());
     assertEquals("RUNNING", listed.getString("state"));
     assertTrue(pools.json().getString("isolation").contains("isolation " + listed.getString("isolation")),
       "the pool's isolation is the gateway's default: " + pools.json().encode());

@@ -199,7 +199,8 @@ class DashboardHttpTest {
     JsonArray rows = json.getJsonArray("tenants");
     assertEquals(List.of("legacy", "shop"), rows.stream().map(r -> ((JsonObject) r).getString("id")).toList());
     Set<String> keys = Set.of("id", "domains", "enabled", "backend", "managed", "state", "pid", "uid", "started_at",
-      "uptime_s", "requests", "last_activation_ms", "crashes", "memory_bytes", "memory_limit_bytes", "p95_ms");
+      "uptime_s", "requests", "last_activation_ms", "crashes", "memory_bytes", "memory_limit_bytes",
+      "memory_state_lost_at", "p95_ms");
     JsonObject legacy = rows.getJsonObject(0);
     JsonObject shop = rows.getJsonObject(1);
     assertEquals(keys, legacy.fieldNames());

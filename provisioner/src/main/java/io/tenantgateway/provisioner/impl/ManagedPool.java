@@ -57,6 +57,9 @@ final class ManagedPool implements PoolHandle {
   private int inFlight;
   private long lastUsed = System.currentTimeMillis();
   private long requests;
+  /** {@link #requests} when the current process was adopted. */
+  private long requestsAtStart;
+  private long memoryStateLostAt;
   private long lastActivationMillis = -1;
   private final ArrayDeque<Long> crashTimes = new ArrayDeque<>();
   private long notBefore;
@@ -255,6 +258,7 @@ final class ManagedPool implements PoolHandle {
     synchronized (this) {
       process = launched;
       lastProcess = launched;
+      requestsAtStart = requests;
       uid = launched.uid();
       startedAt = System.currentTimeMillis();
       handled = launched.onExit().thenAccept(exit -> exited(launched));
@@ -368,6 +372,9 @@ final class ManagedPool implements PoolHandle {
         return;
       }
       process = null;
+      if (requests > requestsAtStart) {
+        memoryStateLostAt = System.currentTimeMillis();
+      }
       if (state == PoolState.STOPPING) {
         state = PoolState.STOPPED;
         LOG.info("pool {} STOPPED", spec.id());
@@ -498,7 +505,7 @@ final class ManagedPool implements PoolHandle {
 
   synchronized PoolStatus status() {
     return new PoolStatus(spec.id(), state, pid(), process == null ? -1 : uid, process == null ? 0 : startedAt,
-      requests, lastActivationMillis, crashTimes.size(), -1);
+      requests, lastActivationMillis, crashTimes.size(), -1, memoryStateLostAt);
   }
 
   private long pid() {
