@@ -110,7 +110,7 @@ public final class Gateway {
     Gateway gateway = this;
     FastCgiProxy proxy = new FastCgiProxy(vertx, gateway.fcgiClient, gateway.pools,
       config.number("http.max_chunked_body_mb"), config.number("fastcgi.queue_timeout_ms"),
-      config.integer("fastcgi.max_queue"));
+      config.integer("fastcgi.max_queue"), requestBodies(vertx, config));
     observer = new RequestObserver(metrics, AccessLog.open(config.string("access_log.format"),
       config.string("access_log.file")));
     int loops = gateway.eventLoops;
@@ -237,6 +237,15 @@ public final class Gateway {
   /** @return the pool manager, or null when php-fpm is not available */
   public PoolManager pools() {
     return pools;
+  }
+
+  private static io.tenantgateway.gateway.proxy.RequestBodies requestBodies(Vertx vertx, GatewayConfig config) {
+    try {
+      return new io.tenantgateway.gateway.proxy.RequestBodies(vertx, Path.of(config.string("run_dir"), "spool"),
+        config.integer("http.body_buffer_kb") * 1024, config.number("http.body_memory_mb") * 1024 * 1024);
+    } catch (java.io.IOException e) {
+      throw new ConfigException("run_dir (GATEWAY_RUN_DIR): cannot prepare the request body spool: " + e.getMessage());
+    }
   }
 
   private static BackendPolicy backendPolicy(GatewayConfig config) {

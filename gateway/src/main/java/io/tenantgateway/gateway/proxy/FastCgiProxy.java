@@ -27,9 +27,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Sends a mapped script request to the tenant's FastCGI endpoint and streams the answer back: the
- * request body into STDIN and STDOUT into the response, both with back-pressure. A client that
- * goes away aborts the FastCGI request. Failures become statuses in {@link ProxyFailure}.
+ * Sends a mapped script request to the tenant's FastCGI endpoint and streams the answer back. The
+ * request body is read completely first ({@link RequestBodies}: memory, then a spool file), so a
+ * slow upload holds neither a PHP worker nor a slot of its tenant; STDOUT streams into the response
+ * with back-pressure. A client that goes away aborts the FastCGI request. Failures become statuses in
+ * {@link ProxyFailure}.
  */
 public final class FastCgiProxy {
 
@@ -47,6 +49,7 @@ public final class FastCgiProxy {
   private final long maxChunkedBody;
   private final long queueTimeoutMillis;
   private final int maxQueue;
+  private final RequestBodies bodies;
 
   /**
    * @param vertx the Vert.x instance
@@ -54,10 +57,13 @@ public final class FastCgiProxy {
    * @param pools runs managed pools, or null when php-fpm is not available
    * @param maxChunkedBodyMb largest chunked request body buffered to learn its length, MiB
    * @param queueTimeoutMillis longest wait of a request over its tenant's {@code max_concurrent}
+   * @param maxQueue most requests waiting over a tenant's {@code max_concurrent}
+   * @param bodies reads request bodies before they go to PHP
    */
   public FastCgiProxy(Vertx vertx, FcgiClient client, PoolManager pools, long maxChunkedBodyMb,
-                      long queueTimeoutMillis, int maxQueue) {
+                      long queueTimeoutMillis, int maxQueue, RequestBodies bodies) {
     this.maxQueue = maxQueue;
+    this.bodies = bodies;
     this.vertx = vertx;
     this.client = client;
     this.pools = pools;
@@ -84,6 +90,29 @@ public final class FastCgiProxy {
       refuseBody(request, 413);
       return;
     }
+    boolean chunked = declared < 0 && request.headers().contains("Transfer-Encoding");
+    Future<RequestBodies.Body> body;
+    if (declared > 0 || chunked) {
+      continueIfExpected(request);
+      body = bodies.read(request, chunked ? Math.min(maxBody, maxChunkedBody) : maxBody);
+    } else {
+      body = Future.succeededFuture(new RequestBodies.Empty());
+    }
+    body.onComplete(read -> {
+      if (read.failed()) {
+        if (!request.response().closed()) {
+          // over the limit: 413; a malformed chunk (the decoder's failure): 400
+          refuseBody(request, read.cause() instanceof GatewayException ? ProxyFailure.status(read.cause()) : 400);
+        }
+        return;
+      }
+      record.onEnd(read.result()::release);
+      admit(request, site, script, host, read.result(), record);
+    });
+  }
+
+  private void admit(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
+                     RequestBodies.Body body, RequestRecord record) {
     site.concurrency().acquire(vertx, queueTimeoutMillis, maxQueue).onComplete(slot -> {
       if (slot.failed()) {
         fail(request, site, new GatewayException(503, "limits.max_concurrent reached: " + slot.cause().getMessage()));
@@ -97,7 +126,7 @@ public final class FastCgiProxy {
         }
         PoolLease lease = holdingSlot(ar.result(), slot.result());
         record.onEnd(lease::release);
-        proceed(request, site, script, host, lease, declared, record);
+        proceed(request, site, script, host, lease, body, record);
       });
     });
   }
@@ -133,33 +162,12 @@ public final class FastCgiProxy {
   }
 
   private void proceed(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
-                       PoolLease lease, long declared, RequestRecord record) {
+                       PoolLease lease, RequestBodies.Body body, RequestRecord record) {
     if (request.response().closed()) {
       lease.release();
       return;
     }
-    boolean chunked = declared < 0 && request.headers().contains("Transfer-Encoding");
-    if (declared > 0 || chunked) {
-      continueIfExpected(request);
-    }
-    if (chunked) {
-      long limit = Math.min(site.tenant().limits().maxBodyMb() * MB, maxChunkedBody);
-      BoundedBody.collect(request, limit).onComplete(body -> {
-        if (body.failed()) {
-          lease.release();
-          // over the limit: 413; a malformed chunk (the decoder's failure): 400
-          refuseBody(request, body.cause() instanceof GatewayException ? ProxyFailure.status(body.cause()) : 400);
-        } else {
-          send(request, site, lease, buildRequest(request, site, script, host, body.result(), record), record);
-        }
-      });
-      return;
-    }
-    FcgiRequest fcgiRequest = buildRequest(request, site, script, host, null, record);
-    if (declared > 0) {
-      fcgiRequest.body(request);
-    }
-    send(request, site, lease, fcgiRequest, record);
+    send(request, site, lease, buildRequest(request, site, script, host, body, record), record);
   }
 
   /**
@@ -174,13 +182,16 @@ public final class FastCgiProxy {
   }
 
   private FcgiRequest buildRequest(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
-                                   Buffer bufferedBody, RequestRecord record) {
+                                   RequestBodies.Body body, RequestRecord record) {
+    boolean hasBody = !(body instanceof RequestBodies.Empty);
     FcgiRequest fcgiRequest = new FcgiRequest(CgiParams.build(request, site, script, host,
-      bufferedBody == null ? null : Integer.toString(bufferedBody.length()), record.client()))
+      hasBody ? Long.toString(body.length()) : null, record.client()))
       .timeout(site.tenant().php().requestTimeoutSeconds() * 1000L)
       .stderrHandler(data -> logStderr(site, data));
-    if (bufferedBody != null && bufferedBody.length() > 0) {
-      fcgiRequest.body(bufferedBody);
+    if (body instanceof RequestBodies.InMemory memory) {
+      fcgiRequest.body(memory.data());
+    } else if (body instanceof RequestBodies.Spooled spooled) {
+      fcgiRequest.body(spooled.stream());
     }
     return fcgiRequest;
   }
@@ -299,27 +310,6 @@ public final class FastCgiProxy {
     String text = data.toString(StandardCharsets.UTF_8).strip();
     if (!text.isEmpty()) {
       PHP_LOG.warn("tenant={} {}", site.id(), text);
-    }
-  }
-
-  /** Collects a body of unknown length, failing once it exceeds a limit. */
-  private static final class BoundedBody {
-
-    static Future<Buffer> collect(HttpServerRequest request, long limit) {
-      io.vertx.core.Promise<Buffer> promise = io.vertx.core.Promise.promise();
-      Buffer body = Buffer.buffer();
-      request.handler(chunk -> {
-        if (body.length() + (long) chunk.length() > limit) {
-          request.handler(null);
-          promise.tryFail(new GatewayException(413, "chunked body over " + limit + " bytes"));
-        } else if (!promise.future().isComplete()) {
-          body.appendBuffer(chunk);
-        }
-      });
-      request.endHandler(v -> promise.tryComplete(body));
-      request.exceptionHandler(promise::tryFail);
-      request.resume();
-      return promise.future();
     }
   }
 }
