@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 
 import static io.tenantgateway.provisioner.PhpFpmTestSupport.*;
@@ -299,6 +300,38 @@ class PoolLifecycleTest {
     PoolStatus status = status(manager, "pt-loop");
     assertEquals(PoolState.RUNNING, status.state());
     assertEquals(0, status.crashes());
+  }
+
+  /** Issue 11: an operator's restart clears FAILED at once, without waiting out the cool-down. */
+  @Test
+  void aRestartClearsAFailedPoolAtOnce() throws Exception {
+    manager(defaults().withCrashPolicy(2, 10, 60_000));
+    PoolSpec spec = spec("pt-revive", docroot, 2, 60);
+    for (int i = 0; i < 2; i++) {
+      assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+      kill9(status(manager, "pt-revive").pid());
+      waitForState(manager, "pt-revive", i == 0 ? PoolState.CRASHED : PoolState.FAILED, 5_000);
+    }
+    assertThrows(PoolUnavailableException.class, () -> await(manager.acquire(spec), 1_000), "FAILED for a minute");
+    await(manager.restart(spec));
+    PoolStatus revived = status(manager, "pt-revive");
+    assertEquals(PoolState.RUNNING, revived.state());
+    assertEquals(0, revived.crashes());
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+  }
+
+  /** Issue 11: after a crash the next start waits for its back-off, counted from the crash. */
+  @Test
+  void aCrashedPoolStartsAgainOnlyAfterItsBackOff() throws Exception {
+    manager(defaults().withCrashPolicy(5, 400, 60_000));
+    PoolSpec spec = spec("pt-backoff", docroot, 2, 60);
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    long killed = System.nanoTime();
+    kill9(status(manager, "pt-backoff").pid());
+    waitForState(manager, "pt-backoff", PoolState.CRASHED, 5_000);
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+    assertTrue(waitedMs >= 400, "the restart waited for the 400 ms back-off: " + waitedMs + " ms");
   }
 
   @Test
