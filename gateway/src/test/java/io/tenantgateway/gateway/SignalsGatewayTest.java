@@ -54,14 +54,13 @@ class SignalsGatewayTest {
     Files.writeString(tenants, "tenants:\n" + tenant("first"));
     config = work.resolve("gateway.yaml");
     Files.writeString(config, Files.readString(Path.of("../conf/gateway.yaml"))
-      .replace("token: \"\"", "token: \"first-token\""));
+      .replace("token: \"\"", "token: \"first-token\"").replace("poll_ms: 1000", "poll_ms: 60000"));
     port = GatewayProcess.freePort();
     adminPort = GatewayProcess.freePort();
     gateway = GatewayProcess.start(work, Map.of(
       "GATEWAY_CONFIG", config.toString(),
       "GATEWAY_POOL_TEMPLATE", Path.of("../conf/php-fpm-pool.conf").toAbsolutePath().toString(),
       "GATEWAY_REGISTRY_FILE", tenants.toString(),
-      "GATEWAY_REGISTRY_POLL_MS", "60000",
       // users-only: the test compares the pids PHP reports with the host's
       "GATEWAY_POOL_ISOLATION", "users-only",
       "GATEWAY_RUN_DIR", work.resolve("run").toString(),
@@ -85,6 +84,21 @@ class SignalsGatewayTest {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort
       + "/v1/tenants")).header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString())
       .statusCode();
+  }
+
+  /** Issue 11: SIGHUP applies a changed registry.poll_ms: hand edits are then found without a signal. */
+  @Test
+  void sighupChangesThePollInterval() throws Exception {
+    assertTrue(Files.readString(config).contains("poll_ms: 60000"));
+    Files.writeString(config, Files.readString(config).replace("poll_ms: 60000", "poll_ms: 200"));
+    gateway.signal("HUP");
+    gateway.waitFor(() -> gateway.logText().contains("reloaded:"), 10, "reload logged");
+    Files.writeString(tenants, "tenants:\n" + tenant("first") + tenant("third"));
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    while (RawHttp.get(port, "third.test", "/hello.txt").status() != 200) {
+      assertTrue(System.nanoTime() < deadline, "the hand edit was found by the 200 ms poll, without a signal");
+      Thread.sleep(50);
+    }
   }
 
   @Test
