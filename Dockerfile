@@ -24,7 +24,7 @@ FROM debian:12.8-slim
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      openjdk-17-jre-headless php8.2-fpm util-linux procps curl tini ca-certificates bubblewrap \
+      openjdk-17-jre-headless php8.2-fpm util-linux procps curl tini ca-certificates bubblewrap s6 execline \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/tenant-gateway
 COPY --from=build /src/gateway/target/gateway-*.jar gateway/target/

@@ -66,7 +66,7 @@ install_cleanup "stop_leftover_masters" "configs, logs, raw timings"
 ensure_tools() {
   local missing=()
   [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
-  mapfile -t -O "${#missing[@]}" missing < <(missing_commands curl=curl python3=python3 setsid=util-linux setpriv=util-linux pgrep=procps bwrap=bubblewrap)
+  mapfile -t -O "${#missing[@]}" missing < <(missing_commands curl=curl python3=python3 setsid=util-linux setpriv=util-linux pgrep=procps bwrap=bubblewrap s6-ipcserver-socketbinder=s6 /usr/lib/execline/bin/fdmove=execline)
   install_missing "${missing[@]+"${missing[@]}"}"
 }
 

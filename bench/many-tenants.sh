@@ -89,7 +89,7 @@ install_cleanup "stop_leftover_masters" "configs, logs, samples, wrk output"
 ensure_tools() {
   local missing=()
   [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
-  mapfile -t -O "${#missing[@]}" missing < <(missing_commands wrk=wrk curl=curl python3=python3 setsid=util-linux pgrep=procps bwrap=bubblewrap)
+  mapfile -t -O "${#missing[@]}" missing < <(missing_commands wrk=wrk curl=curl python3=python3 setsid=util-linux pgrep=procps bwrap=bubblewrap s6-ipcserver-socketbinder=s6 /usr/lib/execline/bin/fdmove=execline)
   install_missing "${missing[@]+"${missing[@]}"}"
 }
 

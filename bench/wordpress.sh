@@ -130,7 +130,7 @@ ensure_tools() {
   [[ -d "$WP_SRC/wp-content/themes/twentytwentythree" ]] || missing+=(wordpress-theme-twentytwentythree)
   [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
   php_module_loaded mysqli || missing+=(php-mysql)
-  mapfile -t -O "${#missing[@]}" missing < <(missing_commands curl=curl python3=python3 setpriv=util-linux pgrep=procps mysql=mariadb-client bwrap=bubblewrap)
+  mapfile -t -O "${#missing[@]}" missing < <(missing_commands curl=curl python3=python3 setpriv=util-linux pgrep=procps mysql=mariadb-client bwrap=bubblewrap s6-ipcserver-socketbinder=s6 /usr/lib/execline/bin/fdmove=execline)
   if [[ ! -d "$REPO_ROOT/gateway/target/lib" ]]; then
     command -v mvn >/dev/null 2>&1 || missing+=(maven)
     command -v javac >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)

@@ -13,17 +13,25 @@ import java.util.List;
  * Renders a pool's configuration and spawns its php-fpm master in the foreground. Blocking: call
  * it from a worker thread.
  *
- * <p>The gateway binds the pool socket itself, in its own directory ({@link ListeningSocket}), and
- * hands it over as fd 3, with {@code FPM_SOCKETS} telling php-fpm to use it instead of binding its
- * own, so that the tenant can never replace the socket and a request can wait in its backlog while
- * php-fpm boots. The command, outermost first: {@code /bin/sh} moving the socket to fd 3; then,
- * with namespaces, {@link Bubblewrap}; then, as
+ * <p>The pool socket is bound as root in the gateway's own directory by the first link of the
+ * command, s6's {@code s6-ipcserver-socketbinder} (blocking, backlog 511, mode 0600), and handed on
+ * as fd 3 (execline's {@code fdmove}, then {@code redirfd} gives stdin /dev/null back), with
+ * {@code FPM_SOCKETS} telling php-fpm to use it instead of binding its own: the tenant can never
+ * bind or replace the socket, and a request waits in its backlog while php-fpm boots. Then, with
+ * namespaces, {@link Bubblewrap}; then, as
  * root, util-linux {@code setpriv} to the tenant's user {@code tg-<id>}, so that neither the master
  * nor its workers hold root; then php-fpm, whose output (its log with {@code --force-stderr}, its
  * workers' output) comes back through a pipe ({@link PoolOutput}). Where cgroups are writable the
  * pool joins the tenant's groups ({@link #confine}) before any request is sent to it.
  */
 public final class PhpFpmLauncher {
+
+  /** Binds a Unix socket and execs the rest with it as fd 0 (Debian package s6). */
+  static final String SOCKET_BINDER = "/usr/bin/s6-ipcserver-socketbinder";
+  /** Moves a descriptor (Debian package execline). */
+  static final String FDMOVE = "/usr/lib/execline/bin/fdmove";
+  /** Opens a file onto a descriptor (Debian package execline). */
+  static final String REDIRFD = "/usr/lib/execline/bin/redirfd";
 
   private final PoolConfigRenderer renderer;
   private final String binary;
@@ -48,6 +56,11 @@ public final class PhpFpmLauncher {
     if (isolation == Isolation.NAMESPACES && Bubblewrap.missing() != null) {
       throw new IllegalStateException(Bubblewrap.missing());
     }
+    for (String tool : List.of(SOCKET_BINDER, FDMOVE, REDIRFD)) {
+      if (!Files.isExecutable(Path.of(tool))) {
+        throw new IllegalStateException(tool + " not found: apt-get install -y s6 execline");
+      }
+    }
   }
 
   /** @return the isolation in force */
@@ -68,7 +81,8 @@ public final class PhpFpmLauncher {
     cgroups.killAll(spec.id());
     PoolDirectory.prepare(layout, user, renderer.render(spec, layout, ""));
     List<Path> procs = cgroups.prepare(spec.id(), spec.limits());
-    List<String> command = new ArrayList<>(ListeningSocket.SHELL_PREFIX);
+    List<String> command = new ArrayList<>(List.of(SOCKET_BINDER, "-B", "-b", "511", "-a", "0600",
+      layout.socket().toString(), FDMOVE, "3", "0", REDIRFD, "-r", "0", "/dev/null"));
     int depth = 0;
     Isolation effective = isolationOf(spec, user);
     if (effective == Isolation.NAMESPACES) {
@@ -95,14 +109,12 @@ public final class PhpFpmLauncher {
       "--prefix", layout.tmp().toString()));
     ProcessBuilder builder = new ProcessBuilder(command)
       .directory(layout.dir().toFile())
-      .redirectErrorStream(true);
+      .redirectErrorStream(true)
+      .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     builder.environment().clear();
     builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     builder.environment().put("FPM_SOCKETS", layout.socket() + "=3");
-    Process process;
-    try (ListeningSocket socket = ListeningSocket.bind(layout.socket())) {
-      process = socket.spawn(builder);
-    }
+    Process process = builder.start();
     PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
     return new PoolProcess(spec.id(), process, user.uid(), depth, output, procs, layout.socket());
   }

@@ -18,7 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
  * tenant could have replaced (docs/ARCHITECTURE.md, "Where a pool's files live"):
  * {@code pools/} and {@code pools/<id>/} belong to the gateway's user ({@code 0711}); the
  * configuration is written there (owned by the gateway, readable by the pool's group only) and
- * renamed into place; the socket is bound there by the gateway. The one directory
+ * renamed into place; the socket is bound there, as root, by the first link of the pool's command. The one directory
  * the tenant owns, {@code pools/<id>/tmp} ({@code 0700}), is created once and never entered.
  * Anything found in the gateway's places that it did not make (a symlink, a tenant-owned
  * directory of an older layout) is moved aside into {@code pools/.quarantine/}, unread.
