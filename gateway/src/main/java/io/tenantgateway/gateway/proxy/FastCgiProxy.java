@@ -100,7 +100,10 @@ public final class FastCgiProxy {
     }
     body.onComplete(read -> {
       if (read.failed()) {
-        if (!request.response().closed()) {
+        if (request.response().closed()) {
+          LOG.info("tenant={} {} {}: client went away during the request body; PHP never saw it", site.id(),
+            request.method(), request.path());
+        } else {
           // over the limit: 413; a malformed chunk (the decoder's failure): 400
           refuseBody(request, read.cause() instanceof GatewayException ? ProxyFailure.status(read.cause()) : 400);
         }
@@ -200,6 +203,10 @@ public final class FastCgiProxy {
                     RequestRecord record) {
     HttpServerResponse response = request.response();
     response.closeHandler(v -> {
+      if (!response.ended()) {
+        LOG.info("tenant={} {} {}: client went away before the end of the response; the FastCGI request is "
+          + "aborted, its worker freed", site.id(), request.method(), request.path());
+      }
       fcgiRequest.abort();
       lease.release();
     });
