@@ -26,6 +26,10 @@
 # uses every core, so nginx gets the setting that makes it the stronger baseline. The choice and
 # both probe figures are printed.
 #
+# Also printed: each proxy's own CPU time per request (user + system from /proc/<pid>/stat over the
+# measured run; nginx: master and workers, gateway: its JVM) and its RSS after it, with the ratios
+# issue 12 sets (informational here).
+#
 # Criteria (hello.php only; big.php ratios are informational):
 #   gateway req/s >= 0.9 x nginx-tuned req/s   and   gateway p99 <= 1.5 x nginx-common p99,
 #   and no non-2xx responses or socket errors at the gateway.
@@ -60,7 +64,7 @@ KEEP_TMP="${KEEP_TMP:-0}"
 TMP=""
 PGIDS=()          # process groups started here (each via setsid), stopped by cleanup
 NGINX_PGID=""
-declare -A RPS P99 ERRS
+declare -A RPS P99 ERRS CPU RSS
 
 
 # ---------------------------------------------------------------- process management
@@ -306,6 +310,35 @@ run_wrk() {
 
 rps_of() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
 
+# pids of the proxy behind a target: nginx's master and workers, or the gateway's JVM
+proxy_pids() {
+  if [[ "$1" == gateway ]]; then
+    pgrep -g "$GATEWAY_PGID" -x java || true
+  else
+    pgrep -g "$NGINX_PGID" -x nginx || true
+  fi
+}
+
+# CPU time (user + system) of the given pids, in clock ticks
+cpu_ticks() {
+  local pid total=0 t
+  for pid in "$@"; do
+    t="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }')" || t=0
+    total=$(( total + ${t:-0} ))
+  done
+  echo "$total"
+}
+
+# resident memory of the given pids, MiB
+rss_mib() {
+  local pid kb=0 k
+  for pid in "$@"; do
+    k="$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" || k=0
+    kb=$(( kb + ${k:-0} ))
+  done
+  awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
 # Non-2xx responses plus socket errors reported by wrk.
 errors_of() {
   awk '/Non-2xx or 3xx responses:/ { n += $NF }
@@ -323,7 +356,15 @@ measure() {
     JVM_WARM=1
   fi
   run_wrk "$target" "$script" "$WARMUP" >/dev/null
+  local pids ticks0 ticks1 requests
+  mapfile -t pids < <(proxy_pids "$target")
+  ticks0="$(cpu_ticks "${pids[@]}")"
   out="$(run_wrk "$target" "$script" "$DURATION")"
+  ticks1="$(cpu_ticks "${pids[@]}")"
+  requests="$(awk '$2 == "requests" && $3 == "in" { print $1 }' "$out")"
+  CPU[$target:$script]="$(awk -v d="$(( ticks1 - ticks0 ))" -v hz="$CLK_TCK" -v n="${requests:-0}" \
+    'BEGIN { if (n > 0) printf "%.1f", d / hz * 1e6 / n; else printf "nan" }')"
+  RSS[$target:$script]="$(rss_mib "${pids[@]}")"
   if [[ "$target" == gateway ]] && ! kill -0 "$GATEWAY_PGID" 2>/dev/null; then
     tail -n 30 "$TMP/gateway.log" >&2 || true
     die "the gateway exited during the measurement (log: $TMP/gateway.log); figures discarded"
@@ -380,13 +421,15 @@ report() {
   echo "nginx:  $NGINX_CHOICE"
   echo
   echo "== results"
-  printf '%-14s %-10s %12s %10s %8s\n' target script "req/s" "p99 ms" errors
+  printf '%-14s %-10s %12s %10s %8s %14s %9s\n' target script "req/s" "p99 ms" errors "CPU us/req" "RSS MiB"
   for script in hello.php big.php; do
     for target in "${TARGETS[@]}"; do
-      printf '%-14s %-10s %12s %10s %8s\n' "$target" "$script" "${RPS[$target:$script]}" \
-        "${P99[$target:$script]}" "${ERRS[$target:$script]}"
+      printf '%-14s %-10s %12s %10s %8s %14s %9s\n' "$target" "$script" "${RPS[$target:$script]}" \
+        "${P99[$target:$script]}" "${ERRS[$target:$script]}" "${CPU[$target:$script]}" "${RSS[$target:$script]}"
     done
   done
+  echo "(CPU us/req: the proxy's own user + system time over the measured run, from /proc/<pid>/stat;"
+  echo " RSS: the proxy's resident memory after it. nginx: master and workers; gateway: its JVM)"
   echo
   if [[ "$BENCH_NGINX_ONLY" == 1 ]]; then
     echo "== ratios: n/a (BENCH_NGINX_ONLY=1)"
@@ -398,6 +441,9 @@ report() {
     tput="$(ratio "${RPS[gateway:$script]}" "${RPS[nginx-tuned:$script]}")"
     lat="$(ratio "${P99[gateway:$script]}" "${P99[nginx-common:$script]}")"
     errs="${ERRS[gateway:$script]}"
+    printf '%-10s gateway/tuned CPU/req  %6s   issue 12: <= 1.20 (informational)\n' "$script" \
+      "$(ratio "${CPU[gateway:$script]}" "${CPU[nginx-tuned:$script]}")"
+    printf '%-10s gateway RSS MiB        %6s   issue 12: <= 200 (informational)\n' "$script" "${RSS[gateway:$script]}"
     if [[ "$script" != hello.php ]]; then
       printf '%-10s gateway/tuned req/s    %6s                 (informational)\n' "$script" "$tput"
       printf '%-10s gateway/common p99     %6s                 (informational)\n' "$script" "$lat"
@@ -438,6 +484,7 @@ main() {
   read -r PORT_COMMON PORT_TUNED PORT_GATEWAY PORT_ADMIN <<<"$(free_ports 4)"
   log "ports: nginx-common $PORT_COMMON, nginx-tuned $PORT_TUNED, gateway $PORT_GATEWAY (admin $PORT_ADMIN)"
 
+  CLK_TCK="$(getconf CLK_TCK)"
   TARGETS=(nginx-common nginx-tuned)
   [[ "$BENCH_NGINX_ONLY" == 1 ]] || TARGETS+=(gateway)
 
@@ -448,7 +495,7 @@ main() {
   check_bodies
 
   local script target round key
-  declare -gA RPS_ALL P99_ALL ERR_ALL
+  declare -gA RPS_ALL P99_ALL ERR_ALL CPU_ALL RSS_ALL
   for round in $(seq "$ROUNDS"); do
     log "round $round of $ROUNDS"
     for script in hello.php big.php; do
@@ -457,6 +504,8 @@ main() {
         key="$target:$script"
         RPS_ALL[$key]+="${RPS[$key]} "
         P99_ALL[$key]+="${P99[$key]} "
+        CPU_ALL[$key]+="${CPU[$key]} "
+        RSS_ALL[$key]+="${RSS[$key]} "
         if [[ "${ERRS[$key]}" == stalled || "${ERR_ALL[$key]:-0}" == stalled ]]; then
           ERR_ALL[$key]=stalled
         else
@@ -468,6 +517,8 @@ main() {
   for key in "${!RPS_ALL[@]}"; do
     RPS[$key]="$(median ${RPS_ALL[$key]})"
     P99[$key]="$(median ${P99_ALL[$key]})"
+    CPU[$key]="$(median ${CPU_ALL[$key]})"
+    RSS[$key]="$(median ${RSS_ALL[$key]})"
     ERRS[$key]="${ERR_ALL[$key]}"
   done
   report
