@@ -319,25 +319,24 @@ proxy_pids() {
   fi
 }
 
-# CPU time (user + system) of the given pids, in clock ticks
-cpu_ticks() {
-  local pid total=0 t
+# Sums over the given pids what command "$1 <pid>" prints (0 for a pid that is gone).
+sum_over() {
+  local each="$1" pid total=0 n
+  shift
   for pid in "$@"; do
-    t="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }')" || t=0
-    total=$(( total + ${t:-0} ))
+    n="$("$each" "$pid" 2>/dev/null)" || n=0
+    total=$(( total + ${n:-0} ))
   done
   echo "$total"
 }
+ticks_of() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+rss_kb_of() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# CPU time (user + system) of the given pids, in clock ticks
+cpu_ticks() { sum_over ticks_of "$@"; }
 
 # resident memory of the given pids, MiB
-rss_mib() {
-  local pid kb=0 k
-  for pid in "$@"; do
-    k="$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" || k=0
-    kb=$(( kb + ${k:-0} ))
-  done
-  awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }'
-}
+rss_mib() { awk -v k="$(sum_over rss_kb_of "$@")" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # Non-2xx responses plus socket errors reported by wrk.
 errors_of() {

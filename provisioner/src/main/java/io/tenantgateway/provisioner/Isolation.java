@@ -47,14 +47,10 @@ public enum Isolation {
     if (value == null || value.isEmpty()) {
       return root ? NAMESPACES : USERS_ONLY;
     }
-    for (Isolation isolation : values()) {
-      if (isolation.label.equals(value)) {
-        if (isolation == NAMESPACES && !root) {
-          throw new IllegalArgumentException("'namespaces' needs the gateway to run as root; use users-only");
-        }
-        return isolation;
-      }
+    Isolation isolation = named(value);
+    if (isolation == NAMESPACES && !root) {
+      throw new IllegalArgumentException("'namespaces' needs the gateway to run as root; use users-only");
     }
-    throw new IllegalArgumentException("'" + value + "' is neither namespaces nor users-only");
+    return isolation;
   }
 }

@@ -96,7 +96,7 @@ public final class FastCgiProxy {
       continueIfExpected(request);
       body = bodies.read(request, chunked ? Math.min(maxBody, maxChunkedBody) : maxBody);
     } else {
-      body = Future.succeededFuture(new RequestBodies.Empty());
+      body = Future.succeededFuture(RequestBodies.EMPTY);
     }
     body.onComplete(read -> {
       if (read.failed()) {
@@ -186,7 +186,7 @@ public final class FastCgiProxy {
 
   private FcgiRequest buildRequest(HttpServerRequest request, TenantSite site, Mapping.Script script, String host,
                                    RequestBodies.Body body, RequestRecord record) {
-    boolean hasBody = !(body instanceof RequestBodies.Empty);
+    boolean hasBody = body != RequestBodies.EMPTY;
     FcgiRequest fcgiRequest = new FcgiRequest(CgiParams.build(request, site, script, host,
       hasBody ? Long.toString(body.length()) : null, record.client()))
       .timeout(site.tenant().php().requestTimeoutSeconds() * 1000L)

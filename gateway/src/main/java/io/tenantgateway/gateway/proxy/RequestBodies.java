@@ -43,8 +43,10 @@ public final class RequestBodies {
     void release();
   }
 
-  /** No body. */
-  public record Empty() implements Body {
+  /** No body: the one instance is {@link #EMPTY}. */
+  public static final Body EMPTY = new Empty();
+
+  private record Empty() implements Body {
     @Override
     public long length() {
       return 0;
@@ -258,7 +260,7 @@ public final class RequestBodies {
     private void finish() {
       if (file == null) {
         if (length == 0) {
-          promise.tryComplete(new Empty());
+          promise.tryComplete(EMPTY);
         } else {
           InMemory body = new InMemory(memory);
           reserved = 0;

@@ -173,7 +173,9 @@ public final class TenantParser {
     JsonObject isolation = object(json, id, "isolation");
     rejectUnknown(isolation, ISOLATION, id, "isolation.");
     String mode = optionalString(isolation, id, "isolation.", "mode", null);
-    if (mode != null && !mode.equals("namespaces") && !mode.equals("users-only")) {
+    try {
+      io.tenantgateway.provisioner.Isolation.named(mode);
+    } catch (IllegalArgumentException e) {
       throw new InvalidTenantException(id, "isolation.mode", "expected namespaces or users-only, got '" + mode + "'");
     }
     String network = optionalString(isolation, id, "isolation.", "network", "host");

@@ -155,7 +155,7 @@ public final class PhpFpmLauncher {
       if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
         continue;
       }
-      if (!socket.toRealPath().equals(socket) || !"socket".equals(fileType(socket))) {
+      if (!socket.toRealPath().equals(socket) || !isSocket(socket)) {
         throw new IOException("unix socket " + socket + " of " + spec.id() + " is not a socket reached without "
           + "symlinks: refused");
       }
@@ -164,9 +164,9 @@ public final class PhpFpmLauncher {
     return present;
   }
 
-  private static String fileType(Path path) throws IOException {
+  private static boolean isSocket(Path path) throws IOException {
     int mode = (Integer) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-    return (mode & 0170000) == 0140000 ? "socket" : "other";
+    return (mode & 0170000) == 0140000;
   }
 
   /**
