@@ -109,6 +109,30 @@ abstract class HostileTenantTest {
     return gateway.pools().statuses().stream().filter(s -> s.tenant().equals(tenant)).findFirst().orElseThrow();
   }
 
+  /**
+   * The request-body spool is root's: the tenant can neither list it nor plant a file or a link
+   * there, and a spooled upload (over 64 KiB) writes nothing through what it tried.
+   */
+  @Test
+  void theBodySpoolIsOutOfTheTenantsReach() throws Exception {
+    Path spool = run.resolve("spool");
+    String tried = shell("ls " + spool + "; touch " + spool + "/planted; ln -s " + target + " " + spool
+      + "/body-1-1; ls " + spool);
+    assertTrue(tried.contains("Permission denied") || tried.contains("No such file"), "refused: " + tried);
+    try (var listing = Files.list(spool)) {
+      assertEquals(0, listing.count(), "nothing planted in the spool");
+    }
+    byte[] body = new byte[200 * 1024];
+    try (RawHttp http = new RawHttp(gatewayPort())) {
+      http.send(("POST /sh.php?c=true HTTP/1.1\r\nHost: evil.test\r\nContent-Type: application/octet-stream\r\n"
+        + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      http.send(body);
+      assertEquals(200, http.read(false).status(), "the spooled upload is served");
+    }
+    assertEquals("untouched", Files.readString(target), "nothing written through a planted name");
+    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(spool)));
+  }
+
   @Test
   void symlinksPlantedForEveryPoolFileAreNeverFollowedByRoot() throws Exception {
     Path pool = run.resolve("pools/evil");
