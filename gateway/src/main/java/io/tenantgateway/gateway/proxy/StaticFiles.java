@@ -35,7 +35,7 @@ public final class StaticFiles {
   public void serve(HttpServerRequest request, TenantSite site, Path file) {
     request.resume();
     String relative = site.docroot().relativize(file).toString();
-    DocrootFiles.Result result = DocrootFiles.open(site.realDocroot(), relative);
+    DocrootFiles.Result result = DocrootFiles.open(site.realDocroot(), site.realReadOnlyPaths(), relative);
     if (result instanceof DocrootFiles.Refused refused) {
       LOG.debug("tenant={} {} -> {}: {}", site.id(), request.path(), refused.status(), refused.reason());
       ErrorPage.send(request.response(), refused.status());

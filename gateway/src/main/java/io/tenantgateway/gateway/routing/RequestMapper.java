@@ -28,8 +28,9 @@ import java.util.regex.Pattern;
  *
  * The path is percent-decoded as UTF-8, slashes merged and dot segments resolved. Refused with 400:
  * invalid encoding, control characters (CR, LF, NUL...), backslashes, dot segments above the root.
- * Refused with 404: dotfiles (except {@code .well-known}), anything whose real path leaves the
- * docroot, and PHP sources that are not exactly {@code .php} (never served as text).
+ * Refused with 404: dotfiles (except {@code .well-known}), scripts whose real path leaves the
+ * docroot, static files whose real path is neither in the docroot nor in one of the tenant's
+ * {@code read_only_paths}, and PHP sources that are not exactly {@code .php} (never served as text).
  *
  * <p>Runs on the event loop: a few {@code stat} calls on local files, like nginx.
  */
@@ -110,7 +111,7 @@ public final class RequestMapper {
   }
 
   private Mapping staticFile(TenantSite site, Path file, String name) {
-    if (PHP_LIKE.matcher(name.toLowerCase(Locale.ROOT)).matches() || !insideDocroot(site, file)) {
+    if (PHP_LIKE.matcher(name.toLowerCase(Locale.ROOT)).matches() || !servable(site, file)) {
       return new Mapping.Refused(404);
     }
     return new Mapping.StaticFile(file);
@@ -131,6 +132,15 @@ public final class RequestMapper {
   private static boolean insideDocroot(TenantSite site, Path file) {
     try {
       return file.toRealPath().startsWith(site.realDocroot());
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean servable(TenantSite site, Path file) {
+    try {
+      Path real = file.toRealPath();
+      return real.startsWith(site.realDocroot()) || site.realReadOnlyPaths().stream().anyMatch(real::startsWith);
     } catch (IOException e) {
       return false;
     }

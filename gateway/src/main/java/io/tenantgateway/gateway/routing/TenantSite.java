@@ -20,6 +20,7 @@ public final class TenantSite {
   private final Tenant tenant;
   private final Path docroot;
   private final Path realDocroot;
+  private final java.util.List<Path> realReadOnlyPaths;
   private final FcgiEndpoint endpoint;
   private final String serverName;
   private final PoolSpec poolSpec;
@@ -33,6 +34,7 @@ public final class TenantSite {
     this.tenant = tenant;
     this.docroot = Path.of(tenant.docroot());
     this.realDocroot = realPathOrSelf(docroot);
+    this.realReadOnlyPaths = tenant.readOnlyPaths().stream().map(p -> realPathOrSelf(Path.of(p))).toList();
     this.endpoint = tenant.backend() == null ? null : FcgiEndpoint.parse(tenant.backend(), tenant.php().maxChildren());
     this.backendLease = endpoint == null ? null : PoolLease.unmanaged(endpoint);
     this.poolSpec = new PoolSpec(tenant.id(), docroot, tenant.php().maxChildren(), tenant.php().idleTimeoutSeconds(),
@@ -71,6 +73,15 @@ public final class TenantSite {
   /** @return the docroot with symlinks resolved; nothing outside it is served or executed */
   public Path realDocroot() {
     return realDocroot;
+  }
+
+  /**
+   * @return the tenant's {@code read_only_paths} with symlinks resolved: a static file of the docroot
+   *     that is a link into one of them is served when everyone may read it (Debian's packaged apps
+   *     link their assets into {@code /usr/share/javascript})
+   */
+  public java.util.List<Path> realReadOnlyPaths() {
+    return realReadOnlyPaths;
   }
 
   /** @return the lease of every request to the unmanaged backend, or null for a managed pool */

@@ -28,6 +28,8 @@ final class Bubblewrap {
   private static final List<String> SYSTEM_TREES = List.of("/usr", "/etc");
   private static final Set<String> OWN_MOUNTS = Set.of("/tmp", "/run", "/dev", "/dev/shm", "/proc");
   private static final List<String> MERGED_DIRS = List.of("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+  /** Where programs look for daemons' sockets ({@code mysqli.default_socket} is below /var/run). */
+  private static final Path VAR_RUN = Path.of("/var/run");
 
   private Bubblewrap() {
   }
@@ -62,6 +64,14 @@ final class Bubblewrap {
     }
     args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
       "--perms", "1777", "--tmpfs", "/dev/shm", "--perms", "0755", "--dir", "/run"));
+    if (Files.isSymbolicLink(VAR_RUN)) {
+      try {
+        args.addAll(List.of("--perms", "0755", "--dir", "/var", "--symlink", Files.readSymbolicLink(VAR_RUN).toString(),
+          VAR_RUN.toString()));
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
     Set<Path> parents = new LinkedHashSet<>();
     List<Path> all = new ArrayList<>(readWrite);
     all.addAll(readOnly);
