@@ -9,10 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Per-pool cgroups for memory, CPU and process limits, on cgroup v2 (unified) or v1 (one hierarchy
- * per controller), whichever is mounted and writable. The launcher moves a pool's master into its
+ * per controller), whichever is mounted at the root and writable. The launcher moves a pool's master into its
  * groups with {@link #join} right after spawning it, while php-fpm is still loading its extensions,
  * and admits no request before that returns. Blocking: call from worker threads.
  *
@@ -33,45 +35,69 @@ public final class Cgroups {
   /** Which cgroup interface is in use. */
   public enum Version { V1, V2, NONE }
 
+  private static final List<String> CONTROLLERS = List.of("memory", "cpu", "pids");
+
   private final Path root;
   private final Version version;
+  private final Set<String> controllers;
 
-  private Cgroups(Path root, Version version) {
+  private Cgroups(Path root, Version version, Set<String> controllers) {
     this.root = root;
     this.version = version;
+    this.controllers = controllers;
   }
 
   /** @return cgroups switched off */
   public static Cgroups none() {
-    return new Cgroups(Path.of("/sys/fs/cgroup"), Version.NONE);
+    return new Cgroups(Path.of("/sys/fs/cgroup"), Version.NONE, Set.of());
   }
 
   /**
+   * On cgroup v2 each of the memory, cpu and pids controllers that the root offers is enabled for
+   * the pools' groups; one that is missing (bound to a v1 hierarchy on a hybrid machine, or not
+   * delegated) leaves its limit unenforced and is named in {@link #describe}, while membership and
+   * {@code cgroup.kill}, which need no controller, still decide which processes are a pool's.
+   *
    * @param root the cgroup mount point, normally {@code /sys/fs/cgroup}
    * @return what this machine allows
    */
   public static Cgroups detect(Path root) {
     if (Files.exists(root.resolve("cgroup.controllers"))) {
       try {
-        String controllers = Files.readString(root.resolve("cgroup.controllers"));
-        if (controllers.contains("memory") && controllers.contains("pids") && Files.isWritable(root)) {
-          Path parent = Files.createDirectories(root.resolve(GROUP));
-          Files.writeString(root.resolve("cgroup.subtree_control"), "+memory +cpu +pids");
-          Files.writeString(parent.resolve("cgroup.subtree_control"), "+memory +cpu +pids");
-          return new Cgroups(root, Version.V2);
+        if (!Files.isWritable(root)) {
+          return new Cgroups(root, Version.NONE, Set.of());
         }
+        Set<String> offered = Set.of(Files.readString(root.resolve("cgroup.controllers")).trim().split("\\s+"));
+        Path parent = Files.createDirectories(root.resolve(GROUP));
+        Set<String> enabled = new TreeSet<>();
+        for (String controller : CONTROLLERS) {
+          if (offered.contains(controller) && enable(root, controller) && enable(parent, controller)) {
+            enabled.add(controller);
+          }
+        }
+        return new Cgroups(root, Version.V2, enabled);
       } catch (IOException e) {
         LOG.warn("cgroup v2 at {} not usable: {}", root, e.getMessage());
+        return new Cgroups(root, Version.NONE, Set.of());
       }
-      return new Cgroups(root, Version.NONE);
     }
-    for (String controller : List.of("memory", "cpu", "pids")) {
+    for (String controller : CONTROLLERS) {
       Path dir = root.resolve(controller);
       if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
-        return new Cgroups(root, Version.NONE);
+        return new Cgroups(root, Version.NONE, Set.of());
       }
     }
-    return new Cgroups(root, Version.V1);
+    return new Cgroups(root, Version.V1, Set.copyOf(CONTROLLERS));
+  }
+
+  private static boolean enable(Path group, String controller) {
+    try {
+      write(group.resolve("cgroup.subtree_control"), "+" + controller);
+      return true;
+    } catch (IOException e) {
+      LOG.warn("cgroup v2 controller {} cannot be enabled in {}: {}", controller, group, e.getMessage());
+      return false;
+    }
   }
 
   /** @return the interface in use */
@@ -79,11 +105,20 @@ public final class Cgroups {
     return version;
   }
 
+  /** @return the controllers whose limits are enforced (memory, cpu, pids) */
+  public Set<String> controllers() {
+    return controllers;
+  }
+
   /** @return a line for the start-up log */
   public String describe() {
     switch (version) {
       case V2:
-        return "cgroup v2 limits (memory.max, cpu.max, pids.max) under " + root.resolve(GROUP);
+        List<String> missing = CONTROLLERS.stream().filter(c -> !controllers.contains(c)).toList();
+        return "cgroup v2 under " + root.resolve(GROUP) + ", limits enforced: "
+          + (controllers.isEmpty() ? "none" : String.join(", ", controllers))
+          + (missing.isEmpty() ? "" : "; NOT enforced (controller not available to cgroup v2 here): "
+          + String.join(", ", missing));
       case V1:
         return "cgroup v1 limits (memory, cpu, pids hierarchies) under " + root + "/<controller>/" + GROUP;
       default:
@@ -106,11 +141,19 @@ public final class Cgroups {
     }
     if (version == Version.V2) {
       Path dir = Files.createDirectories(root.resolve(GROUP).resolve(tenantId));
-      write(dir.resolve("memory.max"), limits.memoryMb() > 0 ? bytes(limits.memoryMb()) : "max");
-      write(dir.resolve("memory.swap.max"), limits.memoryMb() > 0 ? "0" : "max");
-      write(dir.resolve("cpu.max"), (limits.cpuPercent() > 0 ? Long.toString(CPU_PERIOD_US * limits.cpuPercent() / 100)
-        : "max") + " " + CPU_PERIOD_US);
-      write(dir.resolve("pids.max"), limits.pids() > 0 ? Integer.toString(limits.pids()) : "max");
+      if (controllers.contains("memory")) {
+        write(dir.resolve("memory.max"), limits.memoryMb() > 0 ? bytes(limits.memoryMb()) : "max");
+        if (Files.exists(dir.resolve("memory.swap.max"))) {
+          write(dir.resolve("memory.swap.max"), limits.memoryMb() > 0 ? "0" : "max");
+        }
+      }
+      if (controllers.contains("cpu")) {
+        write(dir.resolve("cpu.max"), (limits.cpuPercent() > 0
+          ? Long.toString(CPU_PERIOD_US * limits.cpuPercent() / 100) : "max") + " " + CPU_PERIOD_US);
+      }
+      if (controllers.contains("pids")) {
+        write(dir.resolve("pids.max"), limits.pids() > 0 ? Integer.toString(limits.pids()) : "max");
+      }
       procs.add(dir.resolve("cgroup.procs"));
       return procs;
     }
