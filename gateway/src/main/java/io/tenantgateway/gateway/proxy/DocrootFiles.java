@@ -145,7 +145,7 @@ public final class DocrootFiles {
   private static int openBeneath(Path dir, String relative) {
     int dirFd = openat2(AT_FDCWD, dir.toString(), DIRECTORY_FLAGS, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
     if (dirFd < 0) {
-      return dirFd == -Errno.EXDEV.intValue() ? -Errno.ELOOP.intValue() : dirFd;
+      return dirFd;
     }
     try {
       return openat2(dirFd, relative, FILE_FLAGS, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);

@@ -130,17 +130,17 @@ public final class RequestMapper {
   }
 
   private static boolean insideDocroot(TenantSite site, Path file) {
-    try {
-      return file.toRealPath().startsWith(site.realDocroot());
-    } catch (IOException e) {
-      return false;
-    }
+    return realPathWithin(file, site.realDocroot(), List.of());
   }
 
   private static boolean servable(TenantSite site, Path file) {
+    return realPathWithin(file, site.realDocroot(), site.realReadOnlyPaths());
+  }
+
+  private static boolean realPathWithin(Path file, Path docroot, List<Path> more) {
     try {
       Path real = file.toRealPath();
-      return real.startsWith(site.realDocroot()) || site.realReadOnlyPaths().stream().anyMatch(real::startsWith);
+      return real.startsWith(docroot) || more.stream().anyMatch(real::startsWith);
     } catch (IOException e) {
       return false;
     }

@@ -10,6 +10,7 @@ import io.tenantgateway.provisioner.PoolSpec;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A tenant as the request path needs it: the definition plus values derived once per registry
@@ -20,7 +21,7 @@ public final class TenantSite {
   private final Tenant tenant;
   private final Path docroot;
   private final Path realDocroot;
-  private final java.util.List<Path> realReadOnlyPaths;
+  private final List<Path> realReadOnlyPaths;
   private final FcgiEndpoint endpoint;
   private final String serverName;
   private final PoolSpec poolSpec;
@@ -80,7 +81,7 @@ public final class TenantSite {
    *     that is a link into one of them is served when everyone may read it (Debian's packaged apps
    *     link their assets into {@code /usr/share/javascript})
    */
-  public java.util.List<Path> realReadOnlyPaths() {
+  public List<Path> realReadOnlyPaths() {
     return realReadOnlyPaths;
   }
 

@@ -53,11 +53,7 @@ final class Bubblewrap {
     for (String dir : MERGED_DIRS) {
       Path path = Path.of(dir);
       if (Files.isSymbolicLink(path)) {
-        try {
-          args.addAll(List.of("--symlink", Files.readSymbolicLink(path).toString(), dir));
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
+        args.addAll(List.of("--symlink", linkTarget(path), dir));
       } else if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
         args.addAll(List.of("--ro-bind", dir, dir));
       }
@@ -65,12 +61,7 @@ final class Bubblewrap {
     args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
       "--perms", "1777", "--tmpfs", "/dev/shm", "--perms", "0755", "--dir", "/run"));
     if (Files.isSymbolicLink(VAR_RUN)) {
-      try {
-        args.addAll(List.of("--perms", "0755", "--dir", "/var", "--symlink", Files.readSymbolicLink(VAR_RUN).toString(),
-          VAR_RUN.toString()));
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
+      args.addAll(List.of("--perms", "0755", "--dir", "/var", "--symlink", linkTarget(VAR_RUN), VAR_RUN.toString()));
     }
     Set<Path> parents = new LinkedHashSet<>();
     List<Path> all = new ArrayList<>(readWrite);
@@ -97,6 +88,15 @@ final class Bubblewrap {
     }
     args.add("--");
     return args;
+  }
+
+  /** @return the target of a host system link ({@code /bin -> usr/bin}, {@code /var/run -> /run}) */
+  private static String linkTarget(Path link) {
+    try {
+      return Files.readSymbolicLink(link).toString();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static boolean visibleAlready(Path path) {
