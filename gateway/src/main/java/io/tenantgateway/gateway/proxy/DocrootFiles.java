@@ -1,17 +1,11 @@
 package io.tenantgateway.gateway.proxy;
 
+import io.tenantgateway.gateway.files.Openat2;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Memory;
-import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
-import jnr.ffi.annotations.In;
-import jnr.ffi.annotations.SaveError;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -26,7 +20,7 @@ import java.util.List;
  * is refused at once), then the file relative to that directory's descriptor with
  * {@code RESOLVE_BENEATH}: a symlink may point elsewhere inside the docroot, never out of it, and a
  * link flipped between the request mapper's check and this open changes nothing. {@code O_NONBLOCK}
- * keeps a FIFO from hanging the event loop; only a regular file is handed out. Linux 5.6 openat2(2).
+ * keeps a FIFO from hanging the event loop; only a regular file is handed out ({@link Openat2}).
  * A link out of the docroot into one of the tenant's {@code read_only_paths} (Debian's phpMyAdmin
  * links its scripts' libraries into {@code /usr/share/javascript}) is opened the same way beneath
  * that directory, and served only when its mode lets everyone read it.
@@ -37,41 +31,10 @@ import java.util.List;
  */
 public final class DocrootFiles {
 
-  private static final long SYS_OPENAT2 = 437;
-  private static final int AT_FDCWD = -100;
-  private static final long RESOLVE_NO_MAGICLINKS = 0x02;
-  private static final long RESOLVE_NO_SYMLINKS = 0x04;
-  private static final long RESOLVE_BENEATH = 0x08;
-  private static final long OPEN_HOW_SIZE = 24;
   private static final long DIRECTORY_FLAGS = OpenFlags.O_RDONLY.longValue() | OpenFlags.O_DIRECTORY.longValue()
     | OpenFlags.O_CLOEXEC.longValue();
   private static final long FILE_FLAGS = OpenFlags.O_RDONLY.longValue() | OpenFlags.O_NONBLOCK.longValue()
     | OpenFlags.O_NOCTTY.longValue() | OpenFlags.O_CLOEXEC.longValue();
-
-  /** The two libc calls used; openat2 has no glibc wrapper and goes through syscall(2). */
-  public interface Libc {
-    /**
-     * @param number the system call
-     * @param dirfd the directory descriptor
-     * @param path the NUL-terminated path
-     * @param how {@code struct open_how}
-     * @param size its size
-     * @return the new descriptor, or -1 with errno set
-     */
-    @SaveError
-    long syscall(long number, int dirfd, @In byte[] path, @In Pointer how, long size);
-
-    /**
-     * @param fd a descriptor
-     * @return 0, or -1 with errno set
-     */
-    int close(int fd);
-  }
-
-  private static final Libc LIBC = LibraryLoader.create(Libc.class).load("c");
-  private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
-  private static final ThreadLocal<Pointer> HOW = ThreadLocal.withInitial(
-    () -> Memory.allocateDirect(RUNTIME, (int) OPEN_HOW_SIZE, true));
 
   /** What an open gave. */
   public sealed interface Result {
@@ -143,14 +106,15 @@ public final class DocrootFiles {
 
   /** @return the descriptor of {@code relative} opened beneath {@code dir}, or a negative errno */
   private static int openBeneath(Path dir, String relative) {
-    int dirFd = openat2(AT_FDCWD, dir.toString(), DIRECTORY_FLAGS, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+    int dirFd = Openat2.open(Openat2.AT_FDCWD, dir.toString(), DIRECTORY_FLAGS,
+      Openat2.RESOLVE_NO_SYMLINKS | Openat2.RESOLVE_NO_MAGICLINKS);
     if (dirFd < 0) {
       return dirFd;
     }
     try {
-      return openat2(dirFd, relative, FILE_FLAGS, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+      return Openat2.open(dirFd, relative, FILE_FLAGS, Openat2.RESOLVE_BENEATH | Openat2.RESOLVE_NO_MAGICLINKS);
     } finally {
-      LIBC.close(dirFd);
+      Openat2.close(dirFd);
     }
   }
 
@@ -175,20 +139,7 @@ public final class DocrootFiles {
     } catch (IOException e) {
       return new Refused(404, relative + ": " + e.getMessage());
     } finally {
-      LIBC.close(fd);
+      Openat2.close(fd);
     }
-  }
-
-  /** @return a negative errno, or the descriptor */
-  private static int openat2(int dirfd, String path, long flags, long resolve) {
-    Pointer how = HOW.get();
-    how.putLong(0, flags);
-    how.putLong(8, 0);
-    how.putLong(16, resolve);
-    byte[] bytes = path.getBytes(StandardCharsets.UTF_8);
-    byte[] cString = new byte[bytes.length + 1];
-    System.arraycopy(bytes, 0, cString, 0, bytes.length);
-    long fd = LIBC.syscall(SYS_OPENAT2, dirfd, cString, how, OPEN_HOW_SIZE);
-    return fd >= 0 ? (int) fd : -RUNTIME.getLastError();
   }
 }

@@ -2,13 +2,10 @@ package io.tenantgateway.gateway.routing;
 
 import io.tenantgateway.gateway.registry.Tenant;
 
-import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +29,8 @@ import java.util.regex.Pattern;
  * docroot, static files whose real path is neither in the docroot nor in one of the tenant's
  * {@code read_only_paths}, and PHP sources that are not exactly {@code .php} (never served as text).
  *
- * <p>Runs on the event loop: a few {@code stat} calls on local files, like nginx.
+ * <p>Runs on the event loop: one openat2 and one statx per file looked up ({@link DocrootLookup}), like
+ * nginx's {@code stat}.
  */
 public final class RequestMapper {
 
@@ -60,23 +58,22 @@ public final class RequestMapper {
       String scriptName = path.substring(0, split + 4);
       return script(site, scriptName, path.substring(split + 4), scriptName);
     }
-    Path file = resolve(site, path);
+    DocrootLookup.Entry entry = DocrootLookup.of(site, path);
     if (path.endsWith("/")) {
-      if (Files.isDirectory(file)) {
-        return insideDocroot(site, file) ? directoryIndex(site, path, file) : new Mapping.Refused(404);
+      if (entry.isDirectory()) {
+        return entry.inDocroot() ? directoryIndex(site, path) : new Mapping.Refused(404);
       }
       return frontController ? frontController(site) : new Mapping.Refused(404);
     }
-    BasicFileAttributes attributes = attributes(file);
-    String name = file.getFileName() == null ? "" : file.getFileName().toString();
-    if (attributes != null && attributes.isRegularFile()) {
+    String name = path.substring(path.lastIndexOf('/') + 1);
+    if (entry.isFile()) {
       if (name.endsWith(".php")) {
-        return insideDocroot(site, file) ? new Mapping.Script(path, file, null, path) : new Mapping.Refused(404);
+        return entry.inDocroot() ? new Mapping.Script(path, resolve(site, path), null, path) : new Mapping.Refused(404);
       }
-      return staticFile(site, file, name);
+      return staticFile(site, path, name, entry);
     }
-    if (attributes != null && attributes.isDirectory()) {
-      return insideDocroot(site, file) ? new Mapping.Redirect(encodePath(path) + "/") : new Mapping.Refused(404);
+    if (entry.isDirectory()) {
+      return entry.inDocroot() ? new Mapping.Redirect(encodePath(path) + "/") : new Mapping.Refused(404);
     }
     if (name.endsWith(".php") || !frontController) {
       return new Mapping.Refused(404);
@@ -84,14 +81,15 @@ public final class RequestMapper {
     return frontController(site);
   }
 
-  private Mapping directoryIndex(TenantSite site, String path, Path dir) {
-    String index = site.tenant().routing().index();
-    if (Files.isRegularFile(dir.resolve(index))) {
-      return script(site, path + index, null, path + index);
+  private Mapping directoryIndex(TenantSite site, String path) {
+    String index = path + site.tenant().routing().index();
+    if (DocrootLookup.of(site, index).isFile()) {
+      return script(site, index, null, index);
     }
-    Path html = dir.resolve(FALLBACK_INDEX);
-    if (Files.isRegularFile(html)) {
-      return staticFile(site, html, FALLBACK_INDEX);
+    String html = path + FALLBACK_INDEX;
+    DocrootLookup.Entry entry = DocrootLookup.of(site, html);
+    if (entry.isFile()) {
+      return staticFile(site, html, FALLBACK_INDEX, entry);
     }
     return new Mapping.Refused(403);
   }
@@ -102,48 +100,22 @@ public final class RequestMapper {
   }
 
   private Mapping script(TenantSite site, String scriptName, String pathInfo, String documentUri) {
-    Path file = resolve(site, scriptName);
-    BasicFileAttributes attributes = attributes(file);
-    if (attributes == null || !attributes.isRegularFile() || !insideDocroot(site, file)) {
+    DocrootLookup.Entry entry = DocrootLookup.of(site, scriptName);
+    if (!entry.isFile() || !entry.inDocroot()) {
       return new Mapping.Refused(404);
     }
-    return new Mapping.Script(scriptName, file, pathInfo, documentUri);
+    return new Mapping.Script(scriptName, resolve(site, scriptName), pathInfo, documentUri);
   }
 
-  private Mapping staticFile(TenantSite site, Path file, String name) {
-    if (PHP_LIKE.matcher(name.toLowerCase(Locale.ROOT)).matches() || !servable(site, file)) {
+  private Mapping staticFile(TenantSite site, String path, String name, DocrootLookup.Entry entry) {
+    if (PHP_LIKE.matcher(name.toLowerCase(Locale.ROOT)).matches() || !entry.readable()) {
       return new Mapping.Refused(404);
     }
-    return new Mapping.StaticFile(file);
+    return new Mapping.StaticFile(resolve(site, path));
   }
 
   private static Path resolve(TenantSite site, String path) {
     return site.docroot().resolve(path.substring(1));
-  }
-
-  private static BasicFileAttributes attributes(Path file) {
-    try {
-      return Files.readAttributes(file, BasicFileAttributes.class);
-    } catch (IOException e) {
-      return null;
-    }
-  }
-
-  private static boolean insideDocroot(TenantSite site, Path file) {
-    return realPathWithin(file, site.realDocroot(), List.of());
-  }
-
-  private static boolean servable(TenantSite site, Path file) {
-    return realPathWithin(file, site.realDocroot(), site.realReadOnlyPaths());
-  }
-
-  private static boolean realPathWithin(Path file, Path docroot, List<Path> more) {
-    try {
-      Path real = file.toRealPath();
-      return real.startsWith(docroot) || more.stream().anyMatch(real::startsWith);
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   private static boolean hasHiddenSegment(String path) {

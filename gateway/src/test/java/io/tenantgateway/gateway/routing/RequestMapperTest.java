@@ -235,6 +235,39 @@ class RequestMapperTest {
     }
 
     @Test
+    void symlinkedFileInsideTheDocrootIsFollowed() throws IOException {
+      Path link = docroot.resolve("alias.php");
+      Files.createSymbolicLink(link, Path.of("a.php"));
+      try {
+        assertEquals(script("/alias.php"), map("/alias.php"));
+      } finally {
+        Files.delete(link);
+      }
+    }
+
+    @Test
+    void aDocrootConfiguredThroughASymlinkKeepsItsConfiguredPath(@TempDir Path elsewhere) throws IOException {
+      Path linked = Files.createSymbolicLink(elsewhere.resolve("www"), docroot);
+      TenantSite site = Sites.site(linked, "front-controller", "index.php");
+      assertEquals(new Mapping.Script("/a.php", linked.resolve("a.php"), null, "/a.php"), mapper.map(site, "/a.php"));
+      assertEquals(new Mapping.StaticFile(linked.resolve("static.txt")), mapper.map(site, "/static.txt"));
+      assertEquals(refused(404), mapper.map(site, "/leak.txt"));
+    }
+
+    @Test
+    void aFifoIsNeitherServedNorRun() throws Exception {
+      Path fifo = docroot.resolve("pipe.php");
+      Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+      assertEquals(0, mkfifo.waitFor());
+      try {
+        assertEquals(refused(404), map("/pipe.php"));
+        assertEquals(script("/index.php"), mapper.map(frontController, "/pipe.txt"), "missing: the index");
+      } finally {
+        Files.delete(fifo);
+      }
+    }
+
+    @Test
     void badPathsAre400() {
       assertEquals(refused(400), map("/%2e%2e/etc/passwd"));
       assertEquals(refused(400), map("/a/../../etc/passwd"));

@@ -1,0 +1,94 @@
+package io.tenantgateway.gateway.routing;
+
+import io.tenantgateway.gateway.files.Openat2;
+import jnr.constants.platform.Errno;
+import jnr.constants.platform.OpenFlags;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * What a request path names under a tenant's docroot, and where it really lies. Most paths hold
+ * no symlink: one openat2 of the real docroot plus the path with {@code RESOLVE_NO_SYMLINKS} and
+ * one statx of the {@code O_PATH} descriptor answer both questions (no link, so the file is where
+ * its path says, inside the docroot). A path with a link on the way falls back to the real path.
+ * The answer is advice for routing, as nginx's {@code try_files}; the static file server and PHP
+ * open the file themselves, where the boundary holds.
+ */
+final class DocrootLookup {
+
+  /** What the path names. */
+  enum Kind { MISSING, FILE, DIRECTORY, OTHER }
+
+  /** Where the file really lies. */
+  enum Place { DOCROOT, READ_ONLY_PATH, OUTSIDE }
+
+  /**
+   * @param kind what the path names (through symlinks)
+   * @param place where its real path lies
+   */
+  record Entry(Kind kind, Place place) {
+    static final Entry MISSING = new Entry(Kind.MISSING, Place.OUTSIDE);
+
+    boolean isFile() {
+      return kind == Kind.FILE;
+    }
+
+    boolean isDirectory() {
+      return kind == Kind.DIRECTORY;
+    }
+
+    boolean inDocroot() {
+      return place == Place.DOCROOT;
+    }
+
+    boolean readable() {
+      return place != Place.OUTSIDE;
+    }
+  }
+
+  private static final long PATH_FLAGS = Openat2.O_PATH | OpenFlags.O_CLOEXEC.longValue();
+  private static final int ELOOP = Errno.ELOOP.intValue();
+
+  private DocrootLookup() {
+  }
+
+  /**
+   * @param site the tenant
+   * @param path a normalised request path (leading slash, no dot segments)
+   * @return what it names and where that lies
+   */
+  static Entry of(TenantSite site, String path) {
+    int fd = Openat2.open(Openat2.AT_FDCWD, site.realDocroot() + path, PATH_FLAGS,
+      Openat2.RESOLVE_NO_SYMLINKS | Openat2.RESOLVE_NO_MAGICLINKS);
+    if (fd == -ELOOP) {
+      return throughLinks(site, path);
+    }
+    if (fd < 0) {
+      return Entry.MISSING;
+    }
+    try {
+      int type = Openat2.fileType(fd);
+      return new Entry(type == Openat2.S_IFREG ? Kind.FILE : type == Openat2.S_IFDIR ? Kind.DIRECTORY : Kind.OTHER,
+        Place.DOCROOT);
+    } finally {
+      Openat2.close(fd);
+    }
+  }
+
+  private static Entry throughLinks(TenantSite site, String path) {
+    Path file = site.realDocroot().resolve(path.substring(1));
+    try {
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      Kind kind = attributes.isRegularFile() ? Kind.FILE : attributes.isDirectory() ? Kind.DIRECTORY : Kind.OTHER;
+      Path real = file.toRealPath();
+      Place place = real.startsWith(site.realDocroot()) ? Place.DOCROOT
+        : site.realReadOnlyPaths().stream().anyMatch(real::startsWith) ? Place.READ_ONLY_PATH : Place.OUTSIDE;
+      return new Entry(kind, place);
+    } catch (IOException e) {
+      return Entry.MISSING;
+    }
+  }
+}
