@@ -30,6 +30,40 @@ import java.util.ArrayDeque;
  */
 final class Exchange implements FcgiResponse {
 
+  /** Where the response stands. */
+  private enum Phase {
+    /** Waiting for a connection from the pool. */
+    ACQUIRING,
+    /** The request went out on a connection; no STDOUT yet. */
+    SENT,
+    /** STDOUT started; the CGI header block is not complete yet. */
+    HEADERS,
+    /** The header block is complete; the response is announced once the current socket read is decoded. */
+    PARSED,
+    /** As PARSED, and END_REQUEST came in the same read: announced complete. */
+    PARSED_ENDED,
+    /** The caller has the response and reads its body. */
+    STREAMING,
+    /** END_REQUEST came after the announcement; body chunks may still wait for the caller's demand. */
+    ENDED,
+    /** Over: the end was delivered, the body taken whole, or the exchange failed or was aborted. */
+    DONE
+  }
+
+  /** How far the request body (STDIN) got. */
+  private enum Upload {
+    /** Nothing sent yet. */
+    PENDING,
+    /** Sent whole with the request head, terminator included (no body, or one in memory). */
+    WHOLE,
+    /** A streamed body with its handlers set; nothing of it read yet. */
+    STREAM_OPEN,
+    /** Part of a streamed body was read; its terminator is not sent yet. */
+    STREAMING,
+    /** The streamed body and its terminator went out. */
+    STREAM_DONE
+  }
+
   private final ContextInternal context;
   private final EndpointPool<FcgiConnection> pool;
   private final FcgiRequest request;
@@ -39,20 +73,15 @@ final class Exchange implements FcgiResponse {
   private final long idleTimeout;
   private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
 
+  private Phase phase = Phase.ACQUIRING;
+  private Upload upload = Upload.PENDING;
   private Future<FcgiConnection> acquisition;
   private FcgiConnection connection;
   private boolean retried;
   /** The write of BEGIN_REQUEST and PARAMS to the current connection; failed = never reached php-fpm. */
   private Future<Void> headWrite;
-  private boolean bodyStarted;
-  private boolean bodyRead;
-  private boolean stdinDone;
-  private boolean stdoutSeen;
-  private boolean headersDone;
-  private boolean announced;
-  private boolean delivered;
-  private boolean ended;
-  private boolean finished;
+  /** The caller asked for the body as a stream: {@link #completeBody} no longer applies. */
+  private boolean streamed;
   private boolean draining;
   private final TimeoutSweeper sweeper;
   private final long requestDeadline;
@@ -99,11 +128,14 @@ final class Exchange implements FcgiResponse {
   }
 
   private void acquire() {
+    if (phase == Phase.DONE) {
+      return;
+    }
     Future<FcgiConnection> attempt = pool.acquire(context);
     acquisition = attempt;
     attempt.onComplete(ar -> {
       acquisition = null;
-      if (finished) {
+      if (phase == Phase.DONE) {
         if (ar.succeeded()) {
           pool.release(ar.result(), true);
         }
@@ -117,6 +149,7 @@ final class Exchange implements FcgiResponse {
 
   private void start(FcgiConnection conn) {
     connection = conn;
+    phase = Phase.SENT;
     conn.attach(this);
     Buffer head = Buffer.buffer(1024);
     RecordEncoder.beginRequest(head, FcgiConstants.REQUEST_ID, true);
@@ -127,14 +160,14 @@ final class Exchange implements FcgiResponse {
         RecordEncoder.stream(head, RecordType.STDIN, FcgiConstants.REQUEST_ID, request.bodyBuffer());
       }
       RecordEncoder.endOfStream(head, RecordType.STDIN, FcgiConstants.REQUEST_ID);
-      stdinDone = true;
+      upload = Upload.WHOLE;
     }
     headWrite = conn.socket().write(head);
     touch();
     idleWatched = idleTimeout > 0;
     if (body != null) {
-      if (!bodyStarted) {
-        bodyStarted = true;
+      if (upload == Upload.PENDING) {
+        upload = Upload.STREAM_OPEN;
         body.handler(this::bodyChunk);
         body.endHandler(v -> bodyEnd());
         body.exceptionHandler(t -> fail(new FcgiClosedException("request body failed: " + t.getMessage())));
@@ -144,9 +177,9 @@ final class Exchange implements FcgiResponse {
   }
 
   private void bodyChunk(Buffer chunk) {
-    bodyRead = true;
+    upload = Upload.STREAMING;
     FcgiConnection conn = connection;
-    if (conn == null || finished) {
+    if (conn == null || phase == Phase.DONE) {
       return;
     }
     Buffer records = Buffer.buffer(chunk.length() + 16);
@@ -159,7 +192,7 @@ final class Exchange implements FcgiResponse {
       ReadStream<Buffer> body = request.body();
       body.pause();
       conn.socket().drainHandler(v -> dispatch(() -> {
-        if (!finished) {
+        if (phase != Phase.DONE) {
           body.resume();
         }
       }));
@@ -172,24 +205,41 @@ final class Exchange implements FcgiResponse {
   }
 
   private void bodyEnd() {
-    bodyRead = true;
+    upload = Upload.STREAMING;
     FcgiConnection conn = connection;
-    if (conn == null || finished) {
+    if (conn == null || phase == Phase.DONE) {
       return;
     }
     Buffer end = Buffer.buffer(FcgiConstants.HEADER_LENGTH);
     RecordEncoder.endOfStream(end, RecordType.STDIN, FcgiConstants.REQUEST_ID);
     conn.socket().write(end);
-    stdinDone = true;
+    upload = Upload.STREAM_DONE;
+  }
+
+  /** @return true once the whole of STDIN, terminator included, went out */
+  private boolean stdinDone() {
+    return upload == Upload.WHOLE || upload == Upload.STREAM_DONE;
+  }
+
+  /** @return true once the caller has the response */
+  private boolean announced() {
+    return phase == Phase.STREAMING || phase == Phase.ENDED;
+  }
+
+  /** @return true when no record of this request is expected any more */
+  private boolean settled() {
+    return phase == Phase.PARSED_ENDED || phase == Phase.ENDED || phase == Phase.DONE;
   }
 
   void stdout(Buffer data) {
-    if (finished) {
+    if (phase == Phase.DONE) {
       return;
     }
     touch();
-    stdoutSeen = true;
-    if (!headersDone) {
+    if (phase == Phase.SENT) {
+      phase = Phase.HEADERS;
+    }
+    if (phase == Phase.HEADERS) {
       Buffer rest;
       try {
         rest = parser.feed(data);
@@ -200,13 +250,13 @@ final class Exchange implements FcgiResponse {
       if (rest == null) {
         return;
       }
-      headersDone = true;
+      phase = Phase.PARSED;
       if (rest.length() == 0) {
         return;
       }
       data = rest;
     }
-    if (!announced) {
+    if (!announced()) {
       pending.add(data);
       return;
     }
@@ -225,14 +275,14 @@ final class Exchange implements FcgiResponse {
    * a response whose body and END_REQUEST came in the same read is seen complete.
    */
   void readComplete() {
-    if (headersDone && !announced && !finished) {
-      announced = true;
+    if (phase == Phase.PARSED || phase == Phase.PARSED_ENDED) {
+      phase = phase == Phase.PARSED ? Phase.STREAMING : Phase.ENDED;
       responsePromise.complete(this);
     }
   }
 
   void stderr(Buffer data) {
-    if (finished) {
+    if (phase == Phase.DONE) {
       return;
     }
     touch();
@@ -240,29 +290,29 @@ final class Exchange implements FcgiResponse {
   }
 
   void endRequest(ProtocolStatus status) {
-    if (finished) {
+    if (phase == Phase.DONE) {
       return;
     }
     if (status != ProtocolStatus.REQUEST_COMPLETE) {
       fail(new FcgiRejectedException(status));
       return;
     }
-    if (!headersDone) {
+    if (phase != Phase.PARSED && phase != Phase.STREAMING) {
       fail(new FcgiProtocolException("response ended inside the header block"));
       return;
     }
-    ended = true;
+    phase = phase == Phase.PARSED ? Phase.PARSED_ENDED : Phase.ENDED;
     cancelTimers();
     FcgiConnection conn = connection;
     connection = null;
     conn.detach(true);
-    pool.release(conn, stdinDone);
+    pool.release(conn, stdinDone());
     stopBody();
     drain();
   }
 
   void connectionClosed() {
-    if (finished || ended) {
+    if (settled()) {
       return;
     }
     FcgiConnection conn = connection;
@@ -276,16 +326,17 @@ final class Exchange implements FcgiResponse {
   }
 
   private void closed(FcgiConnection conn, boolean neverWritten) {
-    if (finished || ended || conn != connection) {
+    if (settled() || conn != connection) {
       return;
     }
-    boolean retry = !retried && conn != null && conn.requestsServed() > 0 && neverWritten && !stdoutSeen
-      && !bodyRead && idempotent(request.params().get("REQUEST_METHOD"));
+    boolean retry = !retried && conn != null && conn.requestsServed() > 0 && neverWritten && phase == Phase.SENT
+      && (upload == Upload.WHOLE || upload == Upload.STREAM_OPEN) && idempotent(request.params().get("REQUEST_METHOD"));
     if (!retry) {
       fail(conn == null ? new FcgiClosedException("connection closed") : conn.closedError());
       return;
     }
     retried = true;
+    phase = Phase.ACQUIRING;
     connection = null;
     idleWatched = false;
     if (request.body() != null) {
@@ -303,9 +354,10 @@ final class Exchange implements FcgiResponse {
   }
 
   void fail(Throwable cause) {
-    if (finished) {
+    if (phase == Phase.DONE) {
       return;
     }
+    boolean announced = announced();
     finish(false);
     FcgiException error = cause instanceof FcgiException
       ? (FcgiException) cause : new FcgiClosedException("connection failed: " + cause.getMessage());
@@ -321,10 +373,10 @@ final class Exchange implements FcgiResponse {
   }
 
   private void abortQuietly(FcgiException cause) {
-    if (finished) {
+    if (phase == Phase.DONE) {
       return;
     }
-    if (!announced) {
+    if (!announced()) {
       fail(cause);
       return;
     }
@@ -333,7 +385,7 @@ final class Exchange implements FcgiResponse {
   }
 
   private void finish(boolean clean) {
-    finished = true;
+    phase = Phase.DONE;
     cancelTimers();
     if (acquisition != null) {
       pool.cancel(acquisition);
@@ -355,7 +407,7 @@ final class Exchange implements FcgiResponse {
 
   private void stopBody() {
     ReadStream<Buffer> body = request.body();
-    if (body != null && bodyStarted) {
+    if (body != null && upload != Upload.PENDING && upload != Upload.WHOLE) {
       body.handler(null);
       body.exceptionHandler(null);
       body.endHandler(null);
@@ -369,16 +421,16 @@ final class Exchange implements FcgiResponse {
     }
     draining = true;
     try {
-      while (demand > 0 && !pending.isEmpty() && !finished) {
+      while (demand > 0 && !pending.isEmpty() && phase != Phase.DONE) {
         deliver(pending.poll());
       }
     } finally {
       draining = false;
     }
-    if (pending.isEmpty() && !finished && demand > 0) {
+    if (pending.isEmpty() && phase != Phase.DONE && demand > 0) {
       // a paused response holds its end back too, so that handlers set later still see it
-      if (ended) {
-        finished = true;
+      if (phase == Phase.ENDED) {
+        phase = Phase.DONE;
         Handler<Void> handler = endHandler;
         if (handler != null) {
           handler.handle(null);
@@ -390,7 +442,6 @@ final class Exchange implements FcgiResponse {
   }
 
   private void deliver(Buffer data) {
-    delivered = true;
     if (demand != Long.MAX_VALUE) {
       demand--;
     }
@@ -419,7 +470,7 @@ final class Exchange implements FcgiResponse {
    * idle timeout while the caller was reading (a paused caller is not the backend's silence).
    */
   void checkTimeouts() {
-    if (finished || ended) {
+    if (settled()) {
       return;
     }
     long now = System.nanoTime();
@@ -430,7 +481,7 @@ final class Exchange implements FcgiResponse {
     if (!idleWatched) {
       return;
     }
-    if (!pending.isEmpty() || (announced && demand == 0)) {
+    if (!pending.isEmpty() || (announced() && demand == 0)) {
       touch();
     } else if (now - lastActivity >= idleTimeout * 1_000_000) {
       fail(new FcgiTimeoutException(FcgiTimeoutException.Phase.IDLE, idleTimeout));
@@ -459,10 +510,10 @@ final class Exchange implements FcgiResponse {
 
   @Override
   public Buffer completeBody() {
-    if (!ended || finished || delivered) {
+    if (phase != Phase.ENDED || streamed) {
       return null;
     }
-    finished = true;
+    phase = Phase.DONE;
     if (pending.size() == 1) {
       return pending.poll();
     }
@@ -505,6 +556,7 @@ final class Exchange implements FcgiResponse {
   @Override
   public FcgiResponse fetch(long amount) {
     if (amount > 0) {
+      streamed = true;
       demand = demand + amount < 0 ? Long.MAX_VALUE : demand + amount;
       dispatch(this::drain);
     }

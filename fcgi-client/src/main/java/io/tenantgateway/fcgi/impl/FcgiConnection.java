@@ -28,6 +28,8 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
   private volatile Exchange exchange;
   private Exchange readBy;
   private volatile boolean open = true;
+  /** Reading paused for a response whose caller is behind; written by the exchange holding the connection. */
+  private volatile boolean readingPaused;
   private int requestsServed;
 
   FcgiConnection(ContextInternal context, NetSocket socket, Consumer<FcgiConnection> closeCallback) {
@@ -87,15 +89,22 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
     if (completed) {
       requestsServed++;
     }
-    socket.resume();
+    resumeReading();
   }
 
   void pauseReading() {
-    socket.pause();
+    if (!readingPaused) {
+      readingPaused = true;
+      socket.pause();
+    }
   }
 
+  /** Resumes reading if it was paused; a resume of a socket that reads costs a task on its event loop. */
   void resumeReading() {
-    socket.resume();
+    if (readingPaused) {
+      readingPaused = false;
+      socket.resume();
+    }
   }
 
   private void received(Buffer data) {
