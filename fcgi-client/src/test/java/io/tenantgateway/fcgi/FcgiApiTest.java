@@ -81,6 +81,24 @@ class FcgiApiTest {
   }
 
   @Test
+  void paramsAreKeptInTheirWireEncoding() {
+    String longName = "N".repeat(200);
+    String longValue = "v".repeat(70_000);
+    FcgiParams params = new FcgiParams().add("A", "1").add(longName, longValue).addUtf8("U", "\u00e9");
+    assertArrayEquals(longName.getBytes(StandardCharsets.ISO_8859_1), params.nameBytes(1));
+    assertArrayEquals(longValue.getBytes(StandardCharsets.ISO_8859_1), params.valueBytes(1));
+    assertEquals(List.of("A", longName, "U"), params.names());
+    io.vertx.core.buffer.Buffer wire = io.vertx.core.buffer.Buffer.buffer();
+    params.appendEncoded(wire, 0, params.size());
+    assertEquals(params.encodedLength(), wire.length());
+    assertEquals(1 + 1 + 1 + 1, params.encodedOffset(1), "one-byte lengths below 128");
+    assertEquals(0x80, wire.getUnsignedByte(4), "a four-byte length sets the high bit");
+    assertEquals(200, wire.getInt(4) & 0x7FFFFFFF);
+    assertEquals(70_000, wire.getInt(8) & 0x7FFFFFFF);
+    assertEquals(params.encodedLength() - 1 - 1 - 1 - 2, params.encodedOffset(2));
+  }
+
+  @Test
   void paramsRejectCharsAboveAByte() {
     assertThrows(IllegalArgumentException.class, () -> new FcgiParams().add("X", "\u20ac"));
     assertThrows(IllegalArgumentException.class, () -> new FcgiParams().add("\u0100", "x"));

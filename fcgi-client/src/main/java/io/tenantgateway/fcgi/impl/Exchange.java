@@ -151,13 +151,15 @@ final class Exchange implements FcgiResponse {
     connection = conn;
     phase = Phase.SENT;
     conn.attach(this);
-    Buffer head = Buffer.buffer(1024);
+    Buffer inline = request.bodyBuffer();
+    int content = request.params().encodedLength() + (inline == null ? 0 : inline.length());
+    Buffer head = Buffer.buffer(64 + content + FcgiConstants.HEADER_LENGTH * (content / FcgiConstants.MAX_CONTENT_LENGTH + 2));
     RecordEncoder.beginRequest(head, FcgiConstants.REQUEST_ID, true);
     RecordEncoder.params(head, FcgiConstants.REQUEST_ID, request.params());
     ReadStream<Buffer> body = request.body();
     if (body == null) {
-      if (request.bodyBuffer() != null) {
-        RecordEncoder.stream(head, RecordType.STDIN, FcgiConstants.REQUEST_ID, request.bodyBuffer());
+      if (inline != null) {
+        RecordEncoder.stream(head, RecordType.STDIN, FcgiConstants.REQUEST_ID, inline);
       }
       RecordEncoder.endOfStream(head, RecordType.STDIN, FcgiConstants.REQUEST_ID);
       upload = Upload.WHOLE;

@@ -66,29 +66,23 @@ public final class RecordEncoder {
    * @param params the parameters in order
    */
   public static void params(Buffer out, int requestId, FcgiParams params) {
-    int recordStart = -1;
-    for (int i = 0; i < params.size(); i++) {
-      byte[] name = params.nameBytes(i);
-      byte[] value = params.valueBytes(i);
-      int pairLength = NameValuePairs.encodedLength(name.length, value.length);
-      if (recordStart >= 0 && contentSoFar(out, recordStart) + pairLength > FcgiConstants.MAX_CONTENT_LENGTH) {
-        closeRecord(out, recordStart);
-        recordStart = -1;
+    int first = 0;
+    while (first < params.size()) {
+      int last = first;
+      while (last < params.size()
+        && params.encodedOffset(last + 1) - params.encodedOffset(first) <= FcgiConstants.MAX_CONTENT_LENGTH) {
+        last++;
       }
-      if (pairLength > FcgiConstants.MAX_CONTENT_LENGTH) {
-        Buffer pair = Buffer.buffer(pairLength);
-        NameValuePairs.append(pair, name, value);
+      if (last == first) {
+        Buffer pair = Buffer.buffer();
+        params.appendEncoded(pair, first, first + 1);
         stream(out, RecordType.PARAMS, requestId, pair);
+        first++;
         continue;
       }
-      if (recordStart < 0) {
-        recordStart = out.length();
-        header(out, RecordType.PARAMS, requestId, 0);
-      }
-      NameValuePairs.append(out, name, value);
-    }
-    if (recordStart >= 0) {
-      closeRecord(out, recordStart);
+      header(out, RecordType.PARAMS, requestId, params.encodedOffset(last) - params.encodedOffset(first));
+      params.appendEncoded(out, first, last);
+      first = last;
     }
     header(out, RecordType.PARAMS, requestId, 0);
   }
@@ -145,13 +139,5 @@ public final class RecordEncoder {
     }
     header(out, RecordType.GET_VALUES, FcgiConstants.NULL_REQUEST_ID, content.length());
     out.appendBuffer(content);
-  }
-
-  private static int contentSoFar(Buffer out, int recordStart) {
-    return out.length() - recordStart - FcgiConstants.HEADER_LENGTH;
-  }
-
-  private static void closeRecord(Buffer out, int recordStart) {
-    out.setUnsignedShort(recordStart + 4, contentSoFar(out, recordStart));
   }
 }

@@ -2,7 +2,6 @@ package io.tenantgateway.gateway.observe;
 
 import ch.qos.logback.classic.AsyncAppender;
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.FileAppender;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
@@ -66,9 +65,8 @@ public final class AccessLog {
       return;
     }
     LoggerContext context = logback.getLoggerContext();
-    PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+    MessageEncoder encoder = new MessageEncoder();
     encoder.setContext(context);
-    encoder.setPattern("%msg%n");
     encoder.start();
     FileAppender<ILoggingEvent> appender = new FileAppender<>();
     appender.setContext(context);
@@ -89,7 +87,11 @@ public final class AccessLog {
   }
 
   void write(RequestRecord record, int status, long received, long sent) {
-    lines.add(format == Format.JSON ? json(record, status, received, sent) : combined(record, status, sent));
+    if (format == Format.JSON) {
+      lines.add(out -> json(out, record, status, received, sent));
+    } else {
+      lines.add(out -> out.append(combined(record, status, sent)));
+    }
   }
 
   /** Writes out the lines still batched (at shutdown). */
@@ -97,11 +99,11 @@ public final class AccessLog {
     lines.flushAll();
   }
 
-  private static String json(RequestRecord record, int status, long received, long sent) {
+  private static void json(StringBuilder out, RequestRecord record, int status, long received, long sent) {
     HttpServerRequest request = record.request();
-    StringBuilder out = new StringBuilder(320);
-    out.append("{\"time\":");
-    string(out, Instant.ofEpochMilli(record.startMillis()).toString());
+    out.append("{\"time\":\"");
+    IsoTime.append(out, record.startMillis());
+    out.append('"');
     out.append(",\"tenant\":");
     string(out, record.tenant());
     out.append(",\"host\":");
@@ -124,7 +126,7 @@ public final class AccessLog {
     string(out, remoteAddress(record));
     out.append(",\"user_agent\":");
     string(out, request.getHeader("User-Agent"));
-    return out.append('}').toString();
+    out.append('}');
   }
 
   private static void string(StringBuilder out, String value) {
