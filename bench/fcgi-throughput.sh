@@ -15,6 +15,7 @@
 #   nginx-common  `fastcgi_pass unix:<sock>;` - a new FastCGI connection per request
 #   nginx-tuned   upstream with `keepalive 2;` and `fastcgi_keep_conn on;`
 #   gateway       bin/gateway with one tenant "bench" whose `backend` is the same socket
+#   caddy         Caddy's php_fastcgi, only when caddy is installed (a reference, no criterion)
 # Scripts: hello.php (12 bytes) and big.php (exactly 131072 bytes).
 # Load: wrk -t2 -c16 --latency, Host: bench.test, after a warm-up of WARMUP (5) seconds per target.
 # php-fpm is restarted before each target's warm-up: php-fpm workers stay pinned to idle kept-alive
@@ -26,12 +27,14 @@
 # uses every core, so nginx gets the setting that makes it the stronger baseline. The choice and
 # both probe figures are printed.
 #
-# Also printed: each proxy's own CPU time per request (user + system from /proc/<pid>/stat over the
-# measured run; nginx: master and workers, gateway: its JVM) and its RSS after it, with the ratios
-# issue 12 sets (informational here).
+# Printed per target and script: req/s, p50, p99, errors, the proxy's own CPU time per request
+# (user + system from /proc/<pid>/stat over the measured run; nginx: master and workers, gateway:
+# its JVM, caddy: its process) and its RSS after the run.
 #
-# Criteria (hello.php only; big.php ratios are informational):
-#   gateway req/s >= 0.9 x nginx-tuned req/s   and   gateway p99 <= 1.5 x nginx-common p99,
+# Criteria (issue 12):
+#   hello.php  gateway req/s >= 1.0 x nginx-tuned       gateway p99 <= 1.2 x nginx-common
+#              gateway CPU/request <= 1.2 x nginx-tuned  gateway RSS <= 200 MiB
+#   big.php    gateway req/s >= 1.0 x nginx-tuned
 #   and no non-2xx responses or socket errors at the gateway.
 #
 # Exit status: 0 all criteria PASS (or BENCH_NGINX_ONLY), 2 a criterion FAILs, 1 the setup failed.
@@ -64,7 +67,8 @@ KEEP_TMP="${KEEP_TMP:-0}"
 TMP=""
 PGIDS=()          # process groups started here (each via setsid), stopped by cleanup
 NGINX_PGID=""
-declare -A RPS P99 ERRS CPU RSS
+declare -A RPS P50 P99 ERRS CPU RSS
+CADDY_PID=""
 
 
 # ---------------------------------------------------------------- process management
@@ -231,6 +235,23 @@ stop_nginx() {
   NGINX_PGID=""
 }
 
+# ---------------------------------------------------------------- caddy (reference, when installed)
+
+start_caddy() {
+  mkdir -p "$TMP/caddy"
+  printf '%s\n' '{' '  admin off' '  auto_https off' '  persist_config off' '}' \
+    "http://:$PORT_CADDY {" '  bind 127.0.0.1' "  root * $TMP/public" "  php_fastcgi unix/$SOCK" '}' \
+    >"$TMP/caddy/Caddyfile"
+  start_bg "$TMP/caddy/caddy.out" env HOME="$TMP/caddy" XDG_DATA_HOME="$TMP/caddy" XDG_CONFIG_HOME="$TMP/caddy" \
+    caddy run --config "$TMP/caddy/Caddyfile" --adapter caddyfile
+  CADDY_PID=$STARTED_PID
+  if ! wait_for_200 "http://127.0.0.1:$PORT_CADDY/hello.php" 20 "$CADDY_PID"; then
+    cat "$TMP/caddy/caddy.out" >&2 || true
+    die "caddy did not answer 200 for hello.php"
+  fi
+  log "caddy $(caddy version 2>/dev/null | awk '{ print $1 }') on port $PORT_CADDY (reference)"
+}
+
 # ---------------------------------------------------------------- gateway
 
 # Checks for bin/gateway and builds the gateway when gateway/target/lib is missing.
@@ -271,6 +292,7 @@ url_of() {
     nginx-common) echo "http://127.0.0.1:$PORT_COMMON/$2" ;;
     nginx-tuned) echo "http://127.0.0.1:$PORT_TUNED/$2" ;;
     gateway) echo "http://127.0.0.1:$PORT_GATEWAY/$2" ;;
+    caddy) echo "http://127.0.0.1:$PORT_CADDY/$2" ;;
   esac
 }
 
@@ -310,13 +332,13 @@ run_wrk() {
 
 rps_of() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
 
-# pids of the proxy behind a target: nginx's master and workers, or the gateway's JVM
+# pids of the proxy behind a target: nginx's master and workers, the gateway's JVM, or caddy
 proxy_pids() {
-  if [[ "$1" == gateway ]]; then
-    pgrep -g "$GATEWAY_PGID" -x java || true
-  else
-    pgrep -g "$NGINX_PGID" -x nginx || true
-  fi
+  case "$1" in
+    gateway) pgrep -g "$GATEWAY_PGID" -x java || true ;;
+    caddy) pgrep -g "$CADDY_PID" -x caddy || true ;;
+    *) pgrep -g "$NGINX_PGID" -x nginx || true ;;
+  esac
 }
 
 # Sums over the given pids what command "$1 <pid>" prints (0 for a pid that is gone).
@@ -371,6 +393,7 @@ measure() {
   p99="$(awk '$1 == "99%" { print $2 }' "$out")"
   [[ -n "$p99" ]] || die "no 99% line in $out"
   RPS[$target:$script]="$(rps_of "$out")"
+  P50[$target:$script]="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")"
   P99[$target:$script]="$(to_ms "$p99")"
   ERRS[$target:$script]="$(errors_of "$out")"
   if [[ "$(awk '$2 == "requests" && $3 == "in" { print $1 }' "$out")" == 0 ]]; then
@@ -404,6 +427,20 @@ choose_nginx_workers() {
   NGINX_CHOICE+=" the faster nginx is the fairer baseline)"
 }
 
+# Prints one ratio with its target and verdict (an empty operator: informational); a FAIL sets
+# verdict=2 in the caller.
+check() {
+  local script="$1" what="$2" value="$3" op="$4" bound="$5" ok=FAIL
+  if [[ -z "$op" ]]; then
+    printf '%-10s %-24s %7s                  (informational)\n' "$script" "$what" "$value"
+    return 0
+  fi
+  awk -v v="$value" -v b="$bound" -v op="$op" \
+    'BEGIN { if (v == "nan" || v == "") exit 1; exit !((op == ">=") ? v >= b : v <= b) }' && ok=PASS
+  printf '%-10s %-24s %7s   need %s %-6s %s\n' "$script" "$what" "$value" "$op" "$bound" "$ok"
+  [[ "$ok" == PASS ]] || verdict=2
+}
+
 report() {
   local target script verdict=0
   echo
@@ -420,11 +457,13 @@ report() {
   echo "nginx:  $NGINX_CHOICE"
   echo
   echo "== results"
-  printf '%-14s %-10s %12s %10s %8s %14s %9s\n' target script "req/s" "p99 ms" errors "CPU us/req" "RSS MiB"
+  printf '%-14s %-10s %12s %9s %9s %8s %12s %9s\n' target script "req/s" "p50 ms" "p99 ms" errors "CPU us/req" \
+    "RSS MiB"
   for script in hello.php big.php; do
     for target in "${TARGETS[@]}"; do
-      printf '%-14s %-10s %12s %10s %8s %14s %9s\n' "$target" "$script" "${RPS[$target:$script]}" \
-        "${P99[$target:$script]}" "${ERRS[$target:$script]}" "${CPU[$target:$script]}" "${RSS[$target:$script]}"
+      printf '%-14s %-10s %12s %9s %9s %8s %12s %9s\n' "$target" "$script" "${RPS[$target:$script]}" \
+        "${P50[$target:$script]}" "${P99[$target:$script]}" "${ERRS[$target:$script]}" "${CPU[$target:$script]}" \
+        "${RSS[$target:$script]}"
     done
   done
   echo "(CPU us/req: the proxy's own user + system time over the measured run, from /proc/<pid>/stat;"
@@ -434,30 +473,19 @@ report() {
     echo "== ratios: n/a (BENCH_NGINX_ONLY=1)"
     return 0
   fi
-  echo "== ratios"
-  local tput lat errs ok_t ok_l
+  echo "== ratios (issue 12 targets)"
+  check hello.php "gateway/tuned req/s" "$(ratio "${RPS[gateway:hello.php]}" "${RPS[nginx-tuned:hello.php]}")" ">=" 1.0
+  check hello.php "gateway/common p99" "$(ratio "${P99[gateway:hello.php]}" "${P99[nginx-common:hello.php]}")" "<=" 1.2
+  check hello.php "gateway/tuned CPU/req" "$(ratio "${CPU[gateway:hello.php]}" "${CPU[nginx-tuned:hello.php]}")" "<=" 1.2
+  check hello.php "gateway RSS MiB" "${RSS[gateway:hello.php]}" "<=" 200
+  check big.php "gateway/tuned req/s" "$(ratio "${RPS[gateway:big.php]}" "${RPS[nginx-tuned:big.php]}")" ">=" 1.0
+  check big.php "gateway/common p99" "$(ratio "${P99[gateway:big.php]}" "${P99[nginx-common:big.php]}")" "" ""
+  check big.php "gateway/tuned CPU/req" "$(ratio "${CPU[gateway:big.php]}" "${CPU[nginx-tuned:big.php]}")" "" ""
   for script in hello.php big.php; do
-    tput="$(ratio "${RPS[gateway:$script]}" "${RPS[nginx-tuned:$script]}")"
-    lat="$(ratio "${P99[gateway:$script]}" "${P99[nginx-common:$script]}")"
-    errs="${ERRS[gateway:$script]}"
-    printf '%-10s gateway/tuned CPU/req  %6s   issue 12: <= 1.20 (informational)\n' "$script" \
-      "$(ratio "${CPU[gateway:$script]}" "${CPU[nginx-tuned:$script]}")"
-    printf '%-10s gateway RSS MiB        %6s   issue 12: <= 200 (informational)\n' "$script" "${RSS[gateway:$script]}"
-    if [[ "$script" != hello.php ]]; then
-      printf '%-10s gateway/tuned req/s    %6s                 (informational)\n' "$script" "$tput"
-      printf '%-10s gateway/common p99     %6s                 (informational)\n' "$script" "$lat"
-      continue
-    fi
-    ok_t=FAIL; ok_l=FAIL
-    awk -v r="$tput" 'BEGIN { exit !(r != "nan" && r >= 0.9) }' && ok_t=PASS
-    awk -v r="$lat" 'BEGIN { exit !(r != "nan" && r <= 1.5) }' && ok_l=PASS
-    printf '%-10s gateway/tuned req/s    %6s   need >= 0.90  %s\n' "$script" "$tput" "$ok_t"
-    printf '%-10s gateway/common p99     %6s   need <= 1.50  %s\n' "$script" "$lat" "$ok_l"
-    if [[ "$errs" != 0 ]]; then
-      printf '%-10s gateway errors         %6s   need 0        FAIL\n' "$script" "$errs"
+    if [[ "${ERRS[gateway:$script]}" != 0 ]]; then
+      printf '%-10s %-24s %7s   need 0         FAIL\n' "$script" "gateway errors" "${ERRS[gateway:$script]}"
       verdict=2
     fi
-    [[ "$ok_t" == PASS && "$ok_l" == PASS ]] || verdict=2
   done
   echo
   if (( verdict == 0 )); then echo "RESULT: PASS"; else echo "RESULT: FAIL"; fi
@@ -480,21 +508,23 @@ main() {
   printf '%s\n' "<?php echo str_repeat('x', $BIG_BYTES);" >"$TMP/public/big.php"
   log "temp dir $TMP"
 
-  read -r PORT_COMMON PORT_TUNED PORT_GATEWAY PORT_ADMIN <<<"$(free_ports 4)"
+  read -r PORT_COMMON PORT_TUNED PORT_GATEWAY PORT_ADMIN PORT_CADDY <<<"$(free_ports 5)"
   log "ports: nginx-common $PORT_COMMON, nginx-tuned $PORT_TUNED, gateway $PORT_GATEWAY (admin $PORT_ADMIN)"
 
   CLK_TCK="$(getconf CLK_TCK)"
   TARGETS=(nginx-common nginx-tuned)
   [[ "$BENCH_NGINX_ONLY" == 1 ]] || TARGETS+=(gateway)
+  if command -v caddy >/dev/null 2>&1; then TARGETS+=(caddy); fi
 
   start_php_fpm
   choose_nginx_workers
   log "nginx: $NGINX_CHOICE"
   [[ "$BENCH_NGINX_ONLY" == 1 ]] || start_gateway
+  if [[ " ${TARGETS[*]} " == *" caddy "* ]]; then start_caddy; fi
   check_bodies
 
   local script target round key
-  declare -gA RPS_ALL P99_ALL ERR_ALL CPU_ALL RSS_ALL
+  declare -gA RPS_ALL P50_ALL P99_ALL ERR_ALL CPU_ALL RSS_ALL
   for round in $(seq "$ROUNDS"); do
     log "round $round of $ROUNDS"
     for script in hello.php big.php; do
@@ -502,6 +532,7 @@ main() {
         measure "$target" "$script"
         key="$target:$script"
         RPS_ALL[$key]+="${RPS[$key]} "
+        P50_ALL[$key]+="${P50[$key]} "
         P99_ALL[$key]+="${P99[$key]} "
         CPU_ALL[$key]+="${CPU[$key]} "
         RSS_ALL[$key]+="${RSS[$key]} "
@@ -515,6 +546,7 @@ main() {
   done
   for key in "${!RPS_ALL[@]}"; do
     RPS[$key]="$(median ${RPS_ALL[$key]})"
+    P50[$key]="$(median ${P50_ALL[$key]})"
     P99[$key]="$(median ${P99_ALL[$key]})"
     CPU[$key]="$(median ${CPU_ALL[$key]})"
     RSS[$key]="$(median ${RSS_ALL[$key]})"
