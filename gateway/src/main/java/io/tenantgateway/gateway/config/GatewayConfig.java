@@ -46,7 +46,7 @@ public final class GatewayConfig {
     Setting.text("http.trusted_proxies", "GATEWAY_TRUSTED_PROXIES", "",
       "addresses and CIDR ranges (comma-separated) whose Forwarded/X-Forwarded-* headers are believed"),
     Setting.number("event_loops", "GATEWAY_EVENT_LOOPS", 0, 0, 1024,
-      "event loops serving HTTP (0: one per CPU core)"),
+      "event loops serving HTTP (0: half the CPU cores, at least one)"),
     Setting.text("access_log.format", "GATEWAY_ACCESS_LOG_FORMAT", "json",
       "access log lines: json, combined (nginx's, then tenant, request id and times) or off"),
     Setting.text("access_log.file", "GATEWAY_ACCESS_LOG_FILE", "", "access log file (empty: stdout)"),
