@@ -58,6 +58,9 @@ public final class GatewayVerticle extends VerticleBase {
       .setIdleTimeout(config.integer("http.idle_timeout_s"))
       .setTcpNoDelay(true)
       .setCompressionSupported(false)
+      // no WebSocket (FastCGI cannot carry one): no extension handler looking at every request
+      .setPerFrameWebSocketCompressionSupported(false)
+      .setPerMessageWebSocketCompressionSupported(false)
       // HTTP/1 only, as nginx without "http2 on"; also makes the pipeline exist before the first read
       .setHttp2ClearTextEnabled(false);
     TrustedProxies trusted = TrustedProxies.parse(config.string("http.trusted_proxies"));

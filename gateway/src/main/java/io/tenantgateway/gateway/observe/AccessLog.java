@@ -115,7 +115,8 @@ public final class AccessLog {
     out.append(",\"status\":").append(status);
     out.append(",\"bytes_sent\":").append(sent);
     out.append(",\"bytes_received\":").append(received);
-    out.append(",\"duration_ms\":").append(millis(record.elapsedNanos()));
+    out.append(",\"duration_ms\":");
+    appendMillis(out, record.elapsedNanos());
     out.append(",\"activation_ms\":");
     millisOrNull(out, record.activationNanos());
     out.append(",\"upstream_ms\":");
@@ -143,7 +144,25 @@ public final class AccessLog {
     if (nanos < 0) {
       out.append("null");
     } else {
-      out.append(millis(nanos));
+      appendMillis(out, nanos);
+    }
+  }
+
+  /** Milliseconds with at most three decimals and at least one, as {@code Double.toString} would write them. */
+  static void appendMillis(StringBuilder out, long nanos) {
+    long micros = (nanos + 500) / 1000;
+    out.append(micros / 1000).append('.');
+    int fraction = (int) (micros % 1000);
+    if (fraction == 0) {
+      out.append('0');
+      return;
+    }
+    out.append((char) ('0' + fraction / 100));
+    if (fraction % 100 != 0) {
+      out.append((char) ('0' + fraction / 10 % 10));
+      if (fraction % 10 != 0) {
+        out.append((char) ('0' + fraction % 10));
+      }
     }
   }
 
@@ -190,9 +209,6 @@ public final class AccessLog {
     return value == null || value.isEmpty() ? "-" : value;
   }
 
-  private static double millis(long nanos) {
-    return Math.round(nanos / 1000.0) / 1000.0;
-  }
 
   private static String seconds(long nanos) {
     return String.format(Locale.ROOT, "%.3f", nanos / 1e9);

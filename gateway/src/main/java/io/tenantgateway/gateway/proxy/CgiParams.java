@@ -10,6 +10,7 @@ import io.vertx.core.net.SocketAddress;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -41,6 +42,21 @@ public final class CgiParams {
 
   private static final String BASIC = "Basic ";
   private static final String BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+  /** CGI names of the request headers most requests carry, as browsers and nginx spell them. */
+  private static final Map<String, String> COMMON_NAMES = new java.util.HashMap<>();
+
+  static {
+    for (String name : List.of("Host", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language", "Connection",
+      "Cookie", "Referer", "Content-Type", "Content-Length", "Authorization", "Cache-Control", "Origin", "Pragma",
+      "If-Modified-Since", "If-None-Match", "Upgrade-Insecure-Requests", "DNT", "Priority", "Sec-Fetch-Dest",
+      "Sec-Fetch-Mode", "Sec-Fetch-Site", "Sec-Fetch-User", "Sec-CH-UA", "Sec-CH-UA-Mobile", "Sec-CH-UA-Platform",
+      "X-Request-Id", "X-Real-IP", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
+      "X-Requested-With", "host", "user-agent", "accept", "accept-encoding", "accept-language", "connection",
+      "cookie", "referer", "content-type", "content-length", "authorization", "x-request-id")) {
+      COMMON_NAMES.put(name, spell(name));
+    }
+  }
 
   private CgiParams() {
   }
@@ -116,9 +132,17 @@ public final class CgiParams {
    *     must not be passed
    */
   public static String cgiName(String name) {
+    String common = COMMON_NAMES.get(name);
+    if (common != null) {
+      return common;
+    }
     if (name.isEmpty() || name.equalsIgnoreCase("Proxy")) {
       return null;
     }
+    return spell(name);
+  }
+
+  private static String spell(String name) {
     StringBuilder out = new StringBuilder(name.length() + 5).append("HTTP_");
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);

@@ -86,6 +86,8 @@ public final class Http1Guard {
 
     final TrustedProxies trusted;
     final StrictDecoder decoder;
+    /** The connection's peer as a client ({@link TrustedProxies#peer}), taken at its first request. */
+    TrustedProxies.Client peer;
 
     State(TrustedProxies trusted, StrictDecoder decoder) {
       this.trusted = trusted;
@@ -132,12 +134,18 @@ public final class Http1Guard {
 
   /**
    * @param request a request
-   * @return the trusted proxies of the listener that received it; nobody when it did not come
-   *     through a guarded listener
+   * @return its effective client under the trusted proxies of the listener that received it; the
+   *     peer's addresses are formatted once per connection
    */
-  static TrustedProxies trustedProxies(HttpServerRequest request) {
+  static TrustedProxies.Client effectiveClient(HttpServerRequest request) {
     State state = state(request);
-    return state == null ? TrustedProxies.NONE : state.trusted;
+    if (state == null) {
+      return TrustedProxies.NONE.resolve(request);
+    }
+    if (state.peer == null) {
+      state.peer = TrustedProxies.peer(request);
+    }
+    return state.trusted.resolve(request, state.peer);
   }
 
   private static State state(HttpServerRequest request) {

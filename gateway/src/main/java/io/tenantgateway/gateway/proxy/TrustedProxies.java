@@ -164,7 +164,7 @@ public final class TrustedProxies {
    * @return the client
    */
   public static Client client(HttpServerRequest request) {
-    return Http1Guard.trustedProxies(request).resolve(request);
+    return Http1Guard.effectiveClient(request);
   }
 
   /**
@@ -172,12 +172,28 @@ public final class TrustedProxies {
    * @return its effective client under these trusted proxies
    */
   public Client resolve(HttpServerRequest request) {
+    return resolve(request, peer(request));
+  }
+
+  /**
+   * @param request a request
+   * @return the client as its connection shows it: the peer, before any forwarding header
+   */
+  static Client peer(HttpServerRequest request) {
     SocketAddress remote = request.remoteAddress();
     SocketAddress local = request.localAddress();
     String peer = remote == null || remote.hostAddress() == null ? "" : remote.hostAddress();
-    Client direct = new Client(peer, remote == null ? -1 : remote.port(), request.isSSL(),
-      local == null ? -1 : local.port(), false);
-    if (ranges.isEmpty() || !trusts(peer)) {
+    return new Client(peer, remote == null ? -1 : remote.port(), request.isSSL(), local == null ? -1 : local.port(),
+      false);
+  }
+
+  /**
+   * @param request the request
+   * @param direct its connection's {@link #peer}, which a connection can keep
+   * @return its effective client under these trusted proxies
+   */
+  Client resolve(HttpServerRequest request, Client direct) {
+    if (ranges.isEmpty() || !trusts(direct.address())) {
       return direct;
     }
     List<String> forwarded = request.headers().getAll("Forwarded");

@@ -156,6 +156,9 @@ public final class RequestMapper {
         return null;
       }
     }
+    if (isNormal(decoded)) {
+      return decoded;
+    }
     List<String> segments = new ArrayList<>();
     String[] parts = decoded.split("/", -1);
     for (int i = 1; i < parts.length; i++) {
@@ -181,6 +184,25 @@ public final class RequestMapper {
       out.append('/');
     }
     return out.toString();
+  }
+
+  /** @return true when a decoded path has no empty, {@code .} or {@code ..} segment but perhaps the last */
+  private static boolean isNormal(String path) {
+    int length = path.length();
+    for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      int next = i + 1;
+      if (next < length && path.charAt(next) == '/') {
+        return false;
+      }
+      int dots = 0;
+      while (next + dots < length && dots < 3 && path.charAt(next + dots) == '.') {
+        dots++;
+      }
+      if ((dots == 1 || dots == 2) && (next + dots == length || path.charAt(next + dots) == '/')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String percentDecode(String raw) {
