@@ -32,6 +32,8 @@ public final class EndpointPool<C extends PooledConnection> {
   static final int AFFINITY_SCAN = 16;
   /** Once the oldest waiter has waited this long, it is served first whatever its event loop. */
   static final long AFFINITY_MAX_WAIT_NANOS = 5_000_000;
+  /** Longest time between two sweeps of expired waiters, ms. */
+  static final long QUEUE_SWEEP_MAX_MS = 50;
 
   private final Vertx vertx;
   private final Function<ContextInternal, Future<C>> connector;
@@ -44,6 +46,8 @@ public final class EndpointPool<C extends PooledConnection> {
   private int limit;
   private int open;
   private boolean closed;
+  /** The periodic sweep of expired waiters, running while anyone waits; -1 when stopped. */
+  private long sweepTimer = -1;
 
   private record Idle<C>(C connection, long since) {
   }
@@ -52,7 +56,6 @@ public final class EndpointPool<C extends PooledConnection> {
     final ContextInternal context;
     final Promise<C> promise;
     final long since = System.nanoTime();
-    long timerId = -1;
 
     Waiter(ContextInternal context) {
       this.context = context;
@@ -108,6 +111,9 @@ public final class EndpointPool<C extends PooledConnection> {
           } else if (waiters.size() < maxQueueSize) {
             waiter = new Waiter<>(context);
             waiters.addLast(waiter);
+            if (queueTimeout > 0 && sweepTimer < 0) {
+              sweepTimer = vertx.setPeriodic(sweepPeriod(), id -> expireWaiters());
+            }
           } else {
             busy = "all " + limit + " connections busy and " + maxQueueSize + " requests queued";
           }
@@ -124,10 +130,6 @@ public final class EndpointPool<C extends PooledConnection> {
       return promise.future();
     }
     if (waiter != null) {
-      if (queueTimeout > 0) {
-        Waiter<C> w = waiter;
-        waiter.timerId = vertx.setTimer(queueTimeout, id -> expire(w));
-      }
       return waiter.promise.future();
     }
     return context.failedFuture(new FcgiBusyException(busy));
@@ -154,7 +156,6 @@ public final class EndpointPool<C extends PooledConnection> {
     if (close) {
       connection.close();
     } else if (handOff != null) {
-      vertx.cancelTimer(handOff.timerId);
       handOff.promise.complete(connection);
     }
   }
@@ -195,7 +196,6 @@ public final class EndpointPool<C extends PooledConnection> {
     if (removed == null) {
       return false;
     }
-    vertx.cancelTimer(removed.timerId);
     removed.promise.tryFail(new FcgiBusyException("request cancelled while queued"));
     return true;
   }
@@ -249,10 +249,10 @@ public final class EndpointPool<C extends PooledConnection> {
       idle.clear();
       toFail = new ArrayList<>(waiters);
       waiters.clear();
+      stopSweep();
     }
     toClose.forEach(PooledConnection::close);
     for (Waiter<C> w : toFail) {
-      vertx.cancelTimer(w.timerId);
       w.promise.tryFail(new FcgiBusyException("connection pool closed"));
     }
   }
@@ -322,7 +322,6 @@ public final class EndpointPool<C extends PooledConnection> {
 
   private void connectFor(Waiter<C> waiter) {
     if (waiter != null) {
-      vertx.cancelTimer(waiter.timerId);
       connect(waiter.context, waiter.promise);
     }
   }
@@ -335,13 +334,37 @@ public final class EndpointPool<C extends PooledConnection> {
     return waiters.pollFirst();
   }
 
-  private void expire(Waiter<C> waiter) {
-    boolean removed;
+  /**
+   * Fails the waiters whose wait reached the queue timeout; stops the sweep once nobody waits.
+   * Waiters leave the queue out of order (a connection may go to one on its own loop) but join it
+   * in order of arrival, so the expired ones are at its head.
+   */
+  private void expireWaiters() {
+    List<Waiter<C>> expired = new ArrayList<>(0);
     synchronized (this) {
-      removed = waiters.remove(waiter);
+      long deadline = System.nanoTime() - queueTimeout * 1_000_000;
+      Waiter<C> head;
+      while ((head = waiters.peekFirst()) != null && head.since - deadline <= 0) {
+        expired.add(waiters.pollFirst());
+      }
+      if (waiters.isEmpty()) {
+        stopSweep();
+      }
     }
-    if (removed) {
-      waiter.promise.tryFail(new FcgiTimeoutException(FcgiTimeoutException.Phase.QUEUE, queueTimeout));
+    for (Waiter<C> w : expired) {
+      w.promise.tryFail(new FcgiTimeoutException(FcgiTimeoutException.Phase.QUEUE, queueTimeout));
+    }
+  }
+
+  /** A waiter fails within a quarter of the queue timeout of its deadline, and within 50 ms. */
+  private long sweepPeriod() {
+    return Math.max(1, Math.min(QUEUE_SWEEP_MAX_MS, queueTimeout / 4));
+  }
+
+  private void stopSweep() {
+    if (sweepTimer >= 0) {
+      vertx.cancelTimer(sweepTimer);
+      sweepTimer = -1;
     }
   }
 
