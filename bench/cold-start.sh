@@ -84,7 +84,7 @@ EOF
   start_gateway_bg "$PORT_HTTP" "$PORT_ADMIN"
 }
 
-pool_master_pids() { pgrep -f -- "$POOL_DIR/php-fpm.conf" 2>/dev/null || true; }
+pool_master_pids() { pgrep -f -- "master process .$POOL_DIR/php-fpm.conf" 2>/dev/null || true; }
 
 # Waits until the gateway has stopped the tenant's pool: no master running the pool's config and at
 # least $1 "pool cold STOPPED" lines in the gateway log. (A pid file left behind is counted only:

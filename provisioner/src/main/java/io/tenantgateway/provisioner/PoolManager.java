@@ -47,11 +47,13 @@ public final class PoolManager {
   private final FcgiClient probeClient;
   private final Pools pools;
   private final Cgroups cgroups;
+  private final PoolProcesses processes;
   private final long idleTimer;
 
   private PoolManager(Vertx vertx, String isolation, Isolation defaultIsolation, Pools pools, Cgroups cgroups,
-                      FcgiClient probeClient) {
+                      PoolProcesses processes, FcgiClient probeClient) {
     this.vertx = vertx;
+    this.processes = processes;
     this.defaultIsolation = defaultIsolation;
     this.cgroups = cgroups;
     this.isolation = isolation;
@@ -96,7 +98,7 @@ public final class PoolManager {
       .setConnectTimeout(1000).setReadIdleTimeout(options.startTimeout()).setPoolIdleTimeout(0));
     Pools pools = new Pools(vertx, options, processes, probe(vertx, probeClient, options));
     return new PoolManager(vertx, identity.describe() + "; " + describe(options.isolation()) + "; "
-      + cgroups.describe(), options.isolation(), pools, cgroups, probeClient);
+      + cgroups.describe(), options.isolation(), pools, cgroups, processes, probeClient);
   }
 
   /**
@@ -195,7 +197,11 @@ public final class PoolManager {
    */
   public Future<Void> stopAll() {
     vertx.cancelTimer(idleTimer);
-    return pools.stopAll().eventually(() -> probeClient.close());
+    processes.close();
+    return pools.stopAll().eventually(() -> {
+      processes.close();
+      return probeClient.close();
+    });
   }
 
   /**

@@ -117,4 +117,43 @@ class NamespacedHostileTenantTest extends HostileTenantTest {
     }
     assertTrue(shell("echo back").contains("back"), "the pool starts again on its own docroot");
   }
+
+  /**
+   * A pool whose run ended is staged for its next start: its sandbox is built then, php-fpm runs
+   * only when a request comes (docs/ARCHITECTURE.md, "Staged pools"). A tenant that swaps its docroot
+   * for a link to another tenant's tree after the staging must not get a pool on that tree: the
+   * start checks every path again, discards the staged run and refuses, as an unstaged start does.
+   */
+  @Test
+  void aDocrootSwappedAfterItsPoolWasStagedIsNeverMounted() throws Exception {
+    assertTrue(shell("echo up").contains("up"));
+    kill9(status("evil").pid());
+    awaitState("evil", io.tenantgateway.provisioner.PoolState.CRASHED);
+    String config = run.resolve("pools/evil/php-fpm.conf").toString();
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    while (ProcessHandle.allProcesses().noneMatch(p -> p.info().arguments().map(a -> String.join(" ", a))
+      .filter(a -> a.contains("tenant-gateway-staged") && a.contains(config)).isPresent())) {
+      assertTrue(System.nanoTime() < deadline, "the next run of evil was staged");
+      Thread.sleep(20);
+    }
+    java.nio.file.Path docroot = work.resolve("evil/public");
+    java.nio.file.Path moved = work.resolve("evil/public.old");
+    Process swap = new ProcessBuilder("setpriv", "--reuid=tg-evil", "--regid=tg-evil", "--init-groups", "sh", "-c",
+      "mv " + docroot + " " + moved + " && ln -s " + work.resolve("victim/public") + " " + docroot)
+      .redirectErrorStream(true).start();
+    String swapOut = new String(swap.getInputStream().readAllBytes());
+    org.junit.jupiter.api.Assertions.assertEquals(0, swap.waitFor(), "the tenant swapped its docroot: " + swapOut);
+    try {
+      // the spec the staged run was made for, as the operator's start action would use it
+      io.tenantgateway.provisioner.PoolSpec spec = gateway().registry().snapshot().sites().get("evil").poolSpec();
+      Throwable refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> gateway().pools()
+        .start(spec).toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS));
+      assertTrue(String.valueOf(refused.getMessage()).contains("is a symlink or lies under one"),
+        "the staged run is not used on the swapped docroot: " + refused);
+    } finally {
+      java.nio.file.Files.delete(docroot);
+      java.nio.file.Files.move(moved, docroot);
+    }
+    assertTrue(shell("echo back").contains("back"), "the pool starts again on its own docroot");
+  }
 }

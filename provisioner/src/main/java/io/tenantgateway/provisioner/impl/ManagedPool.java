@@ -395,7 +395,27 @@ final class ManagedPool implements PoolHandle {
     }
     if (restartFor != null) {
       start();
+    } else {
+      stageNext(exitedProcess);
     }
+  }
+
+  /**
+   * Spawns the next run ahead of the request that will want it (docs/ARCHITECTURE.md, "Staged
+   * pools"), unless the pool is FAILED or already starting again.
+   */
+  private void stageNext(PoolProcess ended) {
+    PoolSpec next;
+    synchronized (this) {
+      if (state != PoolState.STOPPED && state != PoolState.CRASHED) {
+        return;
+      }
+      next = spec;
+    }
+    vertx.executeBlocking(() -> {
+      processes.stageNext(next, layout, ended.launch());
+      return null;
+    }, false);
   }
 
   private void recordCrashLocked(String why) {

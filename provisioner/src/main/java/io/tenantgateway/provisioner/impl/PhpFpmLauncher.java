@@ -77,11 +77,62 @@ public final class PhpFpmLauncher {
    * @throws IOException when the files cannot be written or the process not started
    */
   public PoolProcess launch(PoolSpec spec, PoolLayout layout) throws IOException {
+    TenantIdentity.User user = prepare(spec, layout);
+    List<Path> procs = cgroups.prepare(spec.id(), spec.limits());
+    Command command = command(spec, layout, user);
+    Process process = spawn(command.argv(), layout, ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
+    return new PoolProcess(spec.id(), process, user.uid(), command.depth(), output, procs, layout.socket());
+  }
+
+  /**
+   * Does all of a launch but php-fpm's own start: kills what is left of the tenant's previous pool,
+   * prepares its files, spawns the command up to the point where php-fpm would be executed (socket
+   * bound, sandbox built) and moves it into the tenant's cgroups. The process then waits, as root,
+   * for {@link StagedPool#go}; nothing of the tenant runs until then.
+   *
+   * @param spec the pool
+   * @param layout its files
+   * @return the staged pool
+   * @throws IOException when the files cannot be written, the process not started or not confined
+   */
+  public StagedPool stage(PoolSpec spec, PoolLayout layout) throws IOException {
+    TenantIdentity.User user = prepare(spec, layout);
+    List<Path> procs = cgroups.prepare(spec.id(), spec.limits());
+    Command command = command(spec, layout, user);
+    Process process = spawn(command.staged(), layout, ProcessBuilder.Redirect.PIPE);
+    PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
+    PoolProcess pool = new PoolProcess(spec.id(), process, user.uid(), command.depth(), output, procs,
+      layout.socket());
+    confine(pool);
+    return new StagedPool(spec, command, pool);
+  }
+
+  /**
+   * @param staged a staged pool
+   * @param spec the pool as it must start now
+   * @param layout its files
+   * @return true when the staged process would run exactly the command a launch would run now
+   *     (the same spec, and the same paths found safe to bind, checked again now)
+   * @throws IOException when a path is no longer safe to bind (the staged process is then unusable)
+   */
+  public boolean matches(StagedPool staged, PoolSpec spec, PoolLayout layout) throws IOException {
+    return staged.spec().equals(spec) && staged.command().equals(command(spec, layout, identity.userFor(spec.id())));
+  }
+
+  private TenantIdentity.User prepare(PoolSpec spec, PoolLayout layout) throws IOException {
     TenantIdentity.User user = identity.userFor(spec.id());
     cgroups.killAll(spec.id());
     PoolDirectory.prepare(layout, user, renderer.render(spec, layout, ""));
-    List<Path> procs = cgroups.prepare(spec.id(), spec.limits());
-    List<String> command = new ArrayList<>(List.of(SOCKET_BINDER, "-B", "-b", "511", "-a", "0600",
+    return user;
+  }
+
+  /**
+   * The command of a pool: s6's socket binder, execline's descriptor moves, bwrap (with namespaces),
+   * setpriv (as root), php-fpm. Checks that every path bwrap would bind is reached without a link.
+   */
+  private Command command(PoolSpec spec, PoolLayout layout, TenantIdentity.User user) throws IOException {
+    List<String> sandbox = new ArrayList<>(List.of(SOCKET_BINDER, "-B", "-b", "511", "-a", "0600",
       layout.socket().toString(), FDMOVE, "3", "0", REDIRFD, "-r", "0", "/dev/null"));
     int depth = 0;
     Isolation effective = isolationOf(spec, user);
@@ -97,26 +148,62 @@ public final class PhpFpmLauncher {
         }
       }
       readOnly.addAll(sockets(spec));
-      command.addAll(Bubblewrap.arguments(spec.id(), List.of(spec.root(), layout.tmp()), readOnly,
+      sandbox.addAll(Bubblewrap.arguments(spec.id(), List.of(spec.root(), layout.tmp()), readOnly,
         spec.sandbox().privateNetwork()));
       depth = Bubblewrap.MASTER_DEPTH;
     }
+    List<String> pool = new ArrayList<>();
     if (user.switchUser()) {
-      command.addAll(List.of("/usr/bin/setpriv", "--reuid=" + user.uid(), "--regid=" + user.gid(), "--init-groups",
+      pool.addAll(List.of("/usr/bin/setpriv", "--reuid=" + user.uid(), "--regid=" + user.gid(), "--init-groups",
         "--inh-caps=-all"));
     }
-    command.addAll(List.of(binary, "--nodaemonize", "--force-stderr", "--fpm-config", layout.config().toString(),
+    pool.addAll(List.of(binary, "--nodaemonize", "--force-stderr", "--fpm-config", layout.config().toString(),
       "--prefix", layout.tmp().toString()));
-    ProcessBuilder builder = new ProcessBuilder(command)
+    return new Command(sandbox, pool, depth);
+  }
+
+  private static Process spawn(List<String> argv, PoolLayout layout, ProcessBuilder.Redirect input)
+    throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(argv)
       .directory(layout.dir().toFile())
       .redirectErrorStream(true)
-      .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      .redirectInput(input);
     builder.environment().clear();
     builder.environment().put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     builder.environment().put("FPM_SOCKETS", layout.socket() + "=3");
-    Process process = builder.start();
-    PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
-    return new PoolProcess(spec.id(), process, user.uid(), depth, output, procs, layout.socket());
+    return builder.start();
+  }
+
+  /**
+   * A pool's command in two parts: what builds its socket and sandbox, and what runs php-fpm in it.
+   *
+   * @param sandbox socket binder, descriptor moves, bwrap
+   * @param pool setpriv and php-fpm
+   * @param depth generations from the spawned process to the master
+   */
+  record Command(List<String> sandbox, List<String> pool, int depth) {
+
+    /** Waits for one line on descriptor 4, closes it, then runs the rest (POSIX sh, Debian's dash). */
+    private static final String WAIT = "read -r go <&4 && exec 4<&- && exec \"$@\"";
+
+    /** @return the whole command */
+    List<String> argv() {
+      List<String> all = new ArrayList<>(sandbox);
+      all.addAll(pool);
+      return all;
+    }
+
+    /**
+     * @return the command that stops before the pool's part: stdin (the go pipe) moved to
+     *     descriptor 4, then the sandbox, then a shell that waits for a line on it
+     */
+    List<String> staged() {
+      List<String> all = new ArrayList<>(List.of(FDMOVE, "4", "0"));
+      all.addAll(sandbox);
+      all.addAll(List.of("/bin/sh", "-c", WAIT, "tenant-gateway-staged"));
+      all.addAll(pool);
+      return all;
+    }
   }
 
   private static void requireNoSymlink(String what, Path path) throws IOException {
@@ -179,6 +266,7 @@ public final class PhpFpmLauncher {
   public void confine(PoolProcess pool) throws IOException {
     try {
       cgroups.join(pool.spawned().toHandle(), pool.cgroupProcs());
+      pool.confined(true);
     } catch (IOException | RuntimeException e) {
       pool.spawned().descendants().forEach(ProcessHandle::destroyForcibly);
       pool.spawned().destroyForcibly();

@@ -23,6 +23,7 @@ final class PoolProcess {
   private final Path socket;
   private volatile long master = -1;
   private volatile long launch;
+  private volatile boolean confined;
 
   /**
    * @param tenant the tenant id
@@ -51,6 +52,15 @@ final class PoolProcess {
 
   void launch(long number) {
     this.launch = number;
+  }
+
+  /** @return true once the pool is in its cgroups */
+  boolean confined() {
+    return confined;
+  }
+
+  void confined(boolean inGroups) {
+    this.confined = inGroups;
   }
 
   /** @return the pool's socket */

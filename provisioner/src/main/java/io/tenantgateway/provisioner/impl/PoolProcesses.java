@@ -25,6 +25,10 @@ public final class PoolProcesses {
   /** Launches per tenant; a lock per tenant orders launches and the kills after an exit. */
   private final java.util.concurrent.ConcurrentMap<String, long[]> launches =
     new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile boolean closed;
+  /** Pools spawned ahead of their start, by tenant. */
+  private final java.util.concurrent.ConcurrentMap<String, StagedPool> staged =
+    new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param launcher spawns pools
@@ -45,9 +49,79 @@ public final class PoolProcesses {
     long[] count = launches.computeIfAbsent(spec.id(), id -> new long[1]);
     synchronized (count) {
       count[0]++;
-      PoolProcess pool = launcher.launch(spec, layout);
+      PoolProcess pool = startStaged(spec, layout);
+      if (pool == null) {
+        pool = launcher.launch(spec, layout);
+      }
       pool.launch(count[0]);
       return pool;
+    }
+  }
+
+  /** @return the tenant's staged pool, now told to go, when it matches the spec; else null */
+  private PoolProcess startStaged(PoolSpec spec, PoolLayout layout) throws IOException {
+    StagedPool ready = staged.remove(spec.id());
+    if (ready == null) {
+      return null;
+    }
+    boolean usable;
+    try {
+      usable = ready.pool().isAlive() && launcher.matches(ready, spec, layout);
+    } catch (IOException e) {
+      usable = false;
+    }
+    if (!usable) {
+      ready.discard();
+      return null;
+    }
+    try {
+      return ready.go();
+    } catch (IOException e) {
+      LOG.debug("staged pool of {} gone: {}", spec.id(), e.getMessage());
+      ready.discard();
+      return null;
+    }
+  }
+
+  /**
+   * Spawns the tenant's next pool ahead of its start, so that an activation only lets it run
+   * php-fpm ({@link PhpFpmLauncher#stage}). Call when a pool's run ended; does nothing when a pool
+   * of the tenant was launched or staged since.
+   *
+   * @param spec the pool
+   * @param layout its files
+   * @param after the launch whose end this follows
+   */
+  void stageNext(PoolSpec spec, PoolLayout layout, long after) {
+    long[] count = launches.computeIfAbsent(spec.id(), id -> new long[1]);
+    synchronized (count) {
+      if (closed || count[0] != after || staged.containsKey(spec.id())) {
+        return;
+      }
+      count[0]++;
+      try {
+        staged.put(spec.id(), launcher.stage(spec, layout));
+      } catch (IOException | RuntimeException e) {
+        LOG.info("pool of {} not staged: {}", spec.id(), e.getMessage());
+      }
+    }
+    if (closed) {
+      discardStaged();
+    }
+  }
+
+  /** Stages nothing more and kills every staged pool (gateway stop). */
+  public void close() {
+    closed = true;
+    discardStaged();
+  }
+
+  private void discardStaged() {
+    for (String tenant : java.util.List.copyOf(staged.keySet())) {
+      StagedPool ready = staged.remove(tenant);
+      if (ready != null) {
+        ready.discard();
+      }
     }
   }
 
@@ -79,7 +153,9 @@ public final class PoolProcesses {
    * @throws IOException when it cannot join its cgroups (it is then killed)
    */
   void confine(PoolProcess pool) throws IOException {
-    launcher.confine(pool);
+    if (!pool.confined()) {
+      launcher.confine(pool);
+    }
   }
 
   /**
@@ -183,6 +259,10 @@ public final class PoolProcesses {
   void forget(String tenantId, PoolLayout layout) {
     long[] count = launches.computeIfAbsent(tenantId, id -> new long[1]);
     synchronized (count) {
+      StagedPool ready = staged.remove(tenantId);
+      if (ready != null) {
+        ready.discard();
+      }
       killLeftovers(tenantId);
       try {
         PoolDirectory.discard(layout);

@@ -1,0 +1,131 @@
+package io.tenantgateway.provisioner;
+
+import io.tenantgateway.fcgi.FcgiClient;
+import io.tenantgateway.provisioner.impl.PoolLayout;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+import static io.tenantgateway.provisioner.PhpFpmTestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The next run of a pool is spawned when its run ends, up to php-fpm's exec, and only told to go by
+ * the next request (docs/ARCHITECTURE.md, "Staged pools").
+ */
+class StagedPoolTest {
+
+  static final List<String> IDS = List.of("pt-stage");
+  static Vertx vertx;
+  Path base;
+  Path runDir;
+  Path docroot;
+  PoolManager manager;
+  FcgiClient client;
+
+  @BeforeAll
+  static void startVertx() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void stopVertx() throws Exception {
+    await(vertx.close());
+  }
+
+  @BeforeEach
+  void setUp() throws Exception {
+    base = openTempDir("tg-stage-");
+    runDir = base.resolve("run");
+    Files.createDirectories(runDir);
+    Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    docroot = docroot(base);
+    client = client(vertx);
+    manager = PoolManager.create(vertx, ProvisionerOptions.defaults(runDir, TEMPLATE).withIsolation(Isolation.USERS_ONLY));
+  }
+
+  @AfterEach
+  void tearDownAll() throws Exception {
+    tearDown(manager, client, base, IDS);
+  }
+
+  /** Processes waiting to run the tenant's pool: its php-fpm command line behind the waiting shell. */
+  private List<Long> staged() throws IOException {
+    String config = PoolLayout.of(runDir, "pt-stage").config().toString();
+    return pids(cmd -> cmd.contains("tenant-gateway-staged") && cmd.contains(config));
+  }
+
+  private long awaitStaged() throws Exception {
+    waitFor("the next run to be staged", 10_000, () -> {
+      try {
+        return staged().size() == 1;
+      } catch (IOException e) {
+        return false;
+      }
+    });
+    return staged().get(0);
+  }
+
+  private PoolSpec ranAndStopped(int maxChildren) throws Exception {
+    PoolSpec spec = spec("pt-stage", docroot, maxChildren, 1);
+    assertEquals(200, await(request(manager, client, spec, "info.php")).status());
+    waitForState(manager, "pt-stage", PoolState.STOPPED, 10_000);
+    return spec;
+  }
+
+  @Test
+  void anEndedRunStagesTheNextWhichTheNextRequestStarts() throws Exception {
+    PoolSpec spec = ranAndStopped(2);
+    long waiting = awaitStaged();
+    assertTrue(masters(runDir, "pt-stage").isEmpty(), "a staged run runs no php-fpm");
+    assertEquals(0, procUid(waiting), "it waits as root, out of the tenant's reach");
+    assertEquals(PoolState.STOPPED, status(manager, "pt-stage").state());
+
+    Reply reply = await(request(manager, client, spec, "info.php"));
+    assertEquals(200, reply.status(), reply.body());
+    PoolStatus running = status(manager, "pt-stage");
+    assertEquals(waiting, running.pid(), "the staged process became the master (users-only: by exec)");
+    assertEquals(Long.toString(waiting), reply.fields()[1]);
+    if (isRoot()) {
+      assertEquals(uidOf("tg-pt-stage"), procUid(waiting), "php-fpm runs as the tenant's user");
+    }
+    assertTrue(staged().isEmpty(), "used once");
+  }
+
+  @Test
+  void aChangedSpecDiscardsTheStagedRun() throws Exception {
+    ranAndStopped(2);
+    long waiting = awaitStaged();
+    PoolSpec three = spec("pt-stage", docroot, 3, 60);
+    assertEquals(200, await(request(manager, client, three, "info.php")).status());
+    assertNotEquals(waiting, status(manager, "pt-stage").pid());
+    waitFor("the staged process to be killed", 5_000, () -> !alive(waiting));
+    assertTrue(Files.readString(PoolLayout.of(runDir, "pt-stage").config()).contains("pm.max_children = 3"));
+  }
+
+  @Test
+  void aRemovedTenantsStagedRunIsKilled() throws Exception {
+    ranAndStopped(2);
+    long waiting = awaitStaged();
+    await(manager.remove("pt-stage"));
+    waitFor("the staged process to be killed", 5_000, () -> !alive(waiting));
+  }
+
+  @Test
+  void stopAllLeavesNoStagedRun() throws Exception {
+    ranAndStopped(2);
+    long waiting = awaitStaged();
+    await(manager.stopAll());
+    waitFor("the staged process to be killed", 5_000, () -> !alive(waiting));
+    assertTrue(staged().isEmpty());
+  }
+}
