@@ -101,11 +101,15 @@ public final class PhpFpmLauncher {
     List<Path> procs = cgroups.prepare(spec.id(), spec.limits());
     Command command = command(spec, layout, user);
     Process process = spawn(command.staged(), layout, ProcessBuilder.Redirect.PIPE);
-    PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
-    PoolProcess pool = new PoolProcess(spec.id(), process, user.uid(), command.depth(), output, procs,
-      layout.socket());
-    confine(pool);
-    return new StagedPool(spec, command, pool);
+    StagedPool staged = new StagedPool(spec, command, process, user.uid(), procs, layout.socket());
+    try {
+      cgroups.join(process.toHandle(), procs);
+    } catch (IOException | RuntimeException e) {
+      staged.discard();
+      throw e instanceof IOException ? (IOException) e
+        : new IOException("cannot move the staged pool of " + spec.id() + " into its cgroups", e);
+    }
+    return staged;
   }
 
   /**

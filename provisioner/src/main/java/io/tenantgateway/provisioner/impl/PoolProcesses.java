@@ -66,7 +66,7 @@ public final class PoolProcesses {
     }
     boolean usable;
     try {
-      usable = ready.pool().isAlive() && launcher.matches(ready, spec, layout);
+      usable = ready.process().isAlive() && launcher.matches(ready, spec, layout);
     } catch (IOException e) {
       usable = false;
     }

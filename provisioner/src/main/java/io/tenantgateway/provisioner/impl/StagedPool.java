@@ -4,17 +4,24 @@ import io.tenantgateway.provisioner.PoolSpec;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A pool spawned ahead of its start ({@link PhpFpmLauncher#stage}): socket bound, sandbox built, in
  * its cgroups, waiting as root for one line on its stdin before it executes setpriv and php-fpm.
- * Used once, by {@link #go}, or discarded.
+ * Used once, by {@link #go}, or discarded. Its output is read only from {@link #go} on: until then
+ * it writes nothing but a failure of bwrap, which the pipe keeps.
  *
  * @param spec the pool it was staged for
  * @param command its command
- * @param pool the spawned process
+ * @param process the spawned process
+ * @param uid the uid its master will run as
+ * @param cgroupProcs the {@code cgroup.procs} files of its groups, which it has joined
+ * @param socket the pool's socket, bound by it
  */
-record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, PoolProcess pool) {
+record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, Process process, long uid, List<Path> cgroupProcs,
+                  Path socket) {
 
   /**
    * Lets the staged process run php-fpm.
@@ -23,20 +30,30 @@ record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, PoolProcess poo
    * @throws IOException when the process is gone
    */
   PoolProcess go() throws IOException {
-    try (OutputStream go = pool.spawned().getOutputStream()) {
+    try (OutputStream go = process.getOutputStream()) {
       go.write('\n');
     }
+    PoolProcess pool = new PoolProcess(spec.id(), process, uid, command.depth(),
+      PoolOutput.start(spec.id(), process.getInputStream()), cgroupProcs, socket);
+    pool.confined(true);
     return pool;
   }
 
-  /** Kills the staged process and what it spawned; it never ran anything of the tenant. */
+  /** Kills the staged process and what it spawned (it never ran anything of the tenant) and removes its socket. */
   void discard() {
-    pool.spawned().descendants().forEach(ProcessHandle::destroyForcibly);
-    pool.spawned().destroyForcibly();
+    process.descendants().forEach(ProcessHandle::destroyForcibly);
+    process.destroyForcibly();
     try {
-      pool.spawned().getOutputStream().close();
+      process.getOutputStream().close();
+      process.getInputStream().close();
     } catch (IOException e) {
-      // the pipe is gone with the process
+      // the pipes are gone with the process
+    }
+    try {
+      // bound by the staged process in the pool's directory, which is root's
+      java.nio.file.Files.deleteIfExists(socket);
+    } catch (IOException e) {
+      // a later bind replaces it
     }
   }
 }
