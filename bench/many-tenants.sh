@@ -37,8 +37,9 @@
 #   (masters under the run dir and their workers); peaks are printed.
 # After the load: wait IDLE+5 s, then the same counts: zero masters, no socket but those of staged
 #   next runs (docs/ARCHITECTURE.md, "Staged pools"; one each, counted by their waiting shells),
-#   gateway fds within +10 of the baseline beyond two pipe ends per staged run. Then (informational, not in the verdict) up to SETTLE_MAX (30) more
-#   seconds for the masters to go, and the counts at that point.
+#   gateway fds within +10 of the baseline beyond the three descriptors of each staged run. Then
+#   (informational, not in the verdict) up to SETTLE_MAX (30) more seconds for the masters to go,
+#   and the counts at that point.
 #
 # PASS: zero failed requests (non-2xx/3xx + socket errors + wrong bodies) and nothing leaked.
 # Exit status: 0 PASS, 2 FAIL, 1 the setup failed. Every process started here is stopped on exit.
@@ -125,7 +126,7 @@ count_masters() { master_pids | wc -l; }
 count_sockets() { compgen -G "$TMP/run/pools/*/php.sock" | wc -l || true; }
 count_fds() { ls "/proc/$GATEWAY_PID/fd" 2>/dev/null | wc -l || true; }
 # staged next runs (docs/ARCHITECTURE.md, "Staged pools"): the shell each waits in; each holds its
-# pool's socket, and the gateway holds two pipe ends to it
+# pool's socket, and the gateway holds the three descriptors the JDK keeps for a live child process
 count_staged() { pgrep -f -- "^/bin/sh -c .* tenant-gateway-staged .*$TMP/run/pools/" 2>/dev/null | wc -l || true; }
 
 # Waits (at most $1 s) until no master runs.
@@ -361,7 +362,7 @@ main() {
   read -r peak_gw peak_fpm peak_masters peak_pss <<<"$(awk '{ if ($2 > g) g = $2; if ($3 > f) f = $3; if ($4 > m) m = $4; if ($5 > p) p = $5 }
     END { printf "%.1f %.1f %d %.1f\n", g / 1024, f / 1024, m, p / 1024 }' "$TMP/samples.txt")"
 
-  local leak_fd=$(( post_fd - pre_fd - 2 * post_staged ))
+  local leak_fd=$(( post_fd - pre_fd - 3 * post_staged ))
   local leak_s=$(( post_s - post_staged ))
   local verdict=0 why=()
   (( fails == 0 )) || { verdict=2; why+=("$fails failed requests"); }
@@ -396,7 +397,7 @@ main() {
   printf '%-34s %s -> %s\n' "php-fpm masters" "$pre_m" "$post_m"
   printf '%-34s %s\n' "staged next runs (not leaks)" "$post_staged"
   printf '%-34s %s -> %s (%s of staged runs)\n' "pool sockets" "$pre_s" "$post_s" "$post_staged"
-  printf '%-34s %s -> %s (%+d beyond 2 per staged run, allowed +%d)\n' "gateway open fds" "$pre_fd" "$post_fd" \
+  printf '%-34s %s -> %s (%+d beyond 3 per staged run, allowed +%d)\n' "gateway open fds" "$pre_fd" "$post_fd" \
     "$leak_fd" "$FD_SLACK"
   printf '%-34s masters %s, sockets %s, gateway fds %s (%+d)\n' \
     "(info) ${settle_t} s after the load" "$settle_m" "$settle_s" "$settle_fd" "$(( settle_fd - pre_fd ))"

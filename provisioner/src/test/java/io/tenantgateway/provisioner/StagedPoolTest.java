@@ -101,6 +101,21 @@ class StagedPoolTest {
     assertTrue(staged().isEmpty(), "used once");
   }
 
+  /** As root the staged run is in the tenant's groups (v1: each hierarchy; v2: the one). */
+  @Test
+  void theStagedRunIsInTheTenantsGroups() throws Exception {
+    assertTrue(isRoot(), "bin/test runs as root: without root there are no per-tenant groups to check");
+    ranAndStopped(2);
+    long waiting = awaitStaged();
+    List<String> groups = Files.readAllLines(Path.of("/proc", Long.toString(waiting), "cgroup"));
+    List<String> tenant = groups.stream().filter(line -> line.endsWith(":/tenant-gateway/pt-stage")).toList();
+    assertFalse(tenant.isEmpty(), "in the tenant's groups: " + groups);
+    if (Files.isDirectory(Path.of("/sys/fs/cgroup/pids/tenant-gateway"))) {
+      assertTrue(tenant.stream().anyMatch(line -> line.contains(":pids:")), groups.toString());
+      assertTrue(tenant.stream().anyMatch(line -> line.contains(":memory:")), groups.toString());
+    }
+  }
+
   @Test
   void aChangedSpecDiscardsTheStagedRun() throws Exception {
     ranAndStopped(2);

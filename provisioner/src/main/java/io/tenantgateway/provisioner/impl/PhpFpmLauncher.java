@@ -103,7 +103,10 @@ public final class PhpFpmLauncher {
     Process process = spawn(command.staged(), layout, ProcessBuilder.Redirect.PIPE);
     StagedPool staged = new StagedPool(spec, command, process, user.uid(), procs, layout.socket());
     try {
+      // one process yet, held at the first gate: the move is one write per group, and what it
+      // spawns next is born in the groups (a move of a whole tree held off forks machine-wide)
       cgroups.join(process.toHandle(), procs);
+      staged.build();
     } catch (IOException | RuntimeException e) {
       staged.discard();
       throw e instanceof IOException ? (IOException) e
@@ -187,7 +190,9 @@ public final class PhpFpmLauncher {
    */
   record Command(List<String> sandbox, List<String> pool, int depth) {
 
-    /** Waits for one line on descriptor 4, closes it, then runs the rest (POSIX sh, Debian's dash). */
+    /** Waits for one line on stdin, then runs the rest (POSIX sh, Debian's dash). */
+    private static final String HOLD = "read -r build && exec \"$@\"";
+    /** Waits for one line on descriptor 4, closes it, then runs the rest. */
     private static final String WAIT = "read -r go <&4 && exec 4<&- && exec \"$@\"";
 
     /** @return the whole command */
@@ -198,11 +203,12 @@ public final class PhpFpmLauncher {
     }
 
     /**
-     * @return the command that stops before the pool's part: stdin (the go pipe) moved to
-     *     descriptor 4, then the sandbox, then a shell that waits for a line on it
+     * @return the staged command: a shell that waits for a first line on stdin (the gate pipe)
+     *     before anything is built, then the pipe moved to descriptor 4, the sandbox, and a shell
+     *     in it that waits for a second line before the pool's part
      */
     List<String> staged() {
-      List<String> all = new ArrayList<>(List.of(FDMOVE, "4", "0"));
+      List<String> all = new ArrayList<>(List.of("/bin/sh", "-c", HOLD, "tenant-gateway-stage", FDMOVE, "4", "0"));
       all.addAll(sandbox);
       all.addAll(List.of("/bin/sh", "-c", WAIT, "tenant-gateway-staged"));
       all.addAll(pool);

@@ -24,6 +24,18 @@ record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, Process process
                   Path socket) {
 
   /**
+   * Lets the staged process, moved into its groups while it was one process, build its socket and
+   * sandbox; it then waits for {@link #go}.
+   *
+   * @throws IOException when the process is gone
+   */
+  void build() throws IOException {
+    OutputStream gate = process.getOutputStream();
+    gate.write('\n');
+    gate.flush();
+  }
+
+  /**
    * Lets the staged process run php-fpm.
    *
    * @return the pool, now starting
