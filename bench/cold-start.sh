@@ -18,8 +18,11 @@
 #   `setpriv --reuid=<tg-cold> --regid=<gid> --init-groups`, as the gateway does), connect to the
 #   socket every 2 ms until it accepts, send one FastCGI request for hello.php, read until
 #   END_REQUEST, t1; then SIGQUIT the master and wait for it.
-# One untimed warm-up activation per side comes first (the gateway's first one also warms its JVM);
-#   its figures are printed apart.
+# One untimed warm-up activation per side comes first; its figures are printed apart. Then the
+#   gateway's request path is warmed by JIT_WARMUP (15) s of wrk to a second tenant, busy, as in a
+#   gateway that serves traffic (JIT_WARMUP=0: none; the request path then runs interpreted, a few
+#   ms per request here). A pool that ended is staged for its next start (docs/ARCHITECTURE.md,
+#   "Staged pools"): every activation but the first is of a staged run.
 #
 # Criteria (issue 12): p50_gateway / p50_bare <= 1.1, p99_gateway / p99_bare <= 1.5, no failed
 #   activation. As root the pools run with namespaces (the default isolation).
@@ -33,6 +36,7 @@ BENCH_TAG="cold-start"
 # shellcheck source=bench/lib.sh
 source "$REPO_ROOT/bench/lib.sh"
 ACTIVATIONS="${ACTIVATIONS:-30}"
+JIT_WARMUP="${JIT_WARMUP:-15}"
 KEEP_TMP="${KEEP_TMP:-0}"
 TENANT=cold
 HOST_HEADER="cold.test"
@@ -67,7 +71,7 @@ install_cleanup "stop_leftover_masters" "configs, logs, raw timings"
 ensure_tools() {
   local missing=()
   [[ -n "$(find_php_fpm)" ]] || missing+=(php-fpm)
-  mapfile -t -O "${#missing[@]}" missing < <(missing_commands curl=curl python3=python3 setsid=util-linux setpriv=util-linux pgrep=procps bwrap=bubblewrap s6-ipcserver-socketbinder=s6 /usr/lib/execline/bin/fdmove=execline)
+  mapfile -t -O "${#missing[@]}" missing < <(missing_commands curl=curl wrk=wrk python3=python3 setsid=util-linux setpriv=util-linux pgrep=procps bwrap=bubblewrap s6-ipcserver-socketbinder=s6 /usr/lib/execline/bin/fdmove=execline)
   install_missing "${missing[@]+"${missing[@]}"}"
 }
 
@@ -80,8 +84,22 @@ tenants:
     domains: ["$HOST_HEADER"]
     docroot: "$TMP/public"
     php: { max_children: $MAX_CHILDREN, idle_timeout_s: $IDLE_S }
+  - id: busy
+    domains: ["busy.test"]
+    docroot: "$TMP/public"
+    php: { max_children: 2, idle_timeout_s: 3600 }
 EOF
   start_gateway_bg "$PORT_HTTP" "$PORT_ADMIN"
+}
+
+# A gateway that serves traffic has its request path compiled by the JIT; one that served nothing
+# but these activations would run it in the interpreter (a few ms per request here). So first
+# JIT_WARMUP seconds of hello.php to the neighbour tenant "busy", whose pool then idles meanwhile.
+warm_request_path() {
+  (( JIT_WARMUP > 0 )) || return 0
+  wrk -t1 -c2 -d"${JIT_WARMUP}s" -H "Host: busy.test" "http://127.0.0.1:$PORT_HTTP/hello.php" >"$TMP/warm-wrk.txt" 2>&1 \
+    || die "warm-up of the request path failed: $(cat "$TMP/warm-wrk.txt")"
+  log "request path warmed: $(awk '$2 == "requests" && $3 == "in" { print $1 }' "$TMP/warm-wrk.txt") requests to tenant busy"
 }
 
 pool_master_pids() { pgrep -f -- "master process .$POOL_DIR/php-fpm.conf" 2>/dev/null || true; }
@@ -277,6 +295,7 @@ main() {
   read -r code ms ok <<<"$r"
   [[ "$code" == 200 && "$ok" == 1 ]] || { tail -n 30 "$TMP/gateway.log" >&2; die "warm-up request answered $code"; }
   warm_gw="$ms"
+  warm_request_path
   prepare_bare
   read -r ok ms <<<"$(bare_activation)"
   [[ "$ok" == 1 ]] || { cat "$TMP/bare.err" >&2; die "bare php-fpm warm-up failed"; }
@@ -326,6 +345,7 @@ main() {
   echo "php:    $("$PHP_FPM" -v | head -n 1)"
   echo "setup:  tenant $TENANT, pm = static (conf/php-fpm-pool.conf), max_children $MAX_CHILDREN, idle_timeout_s $IDLE_S;"
   echo "        bare php-fpm as $BARE_AS with the gateway's rendered config (own socket/pid/logs)"
+  echo "        request path warmed by ${JIT_WARMUP} s of requests to tenant busy (JIT_WARMUP)"
   echo "        $ACTIVATIONS activations per side, interleaved; warm-up (not counted):"
   echo "        gateway ${warm_gw} ms, bare ${warm_bare} ms"
   echo
