@@ -21,7 +21,7 @@
 # One untimed warm-up activation per side comes first; its figures are printed apart. Then the
 #   gateway's request path is warmed by JIT_WARMUP (15) s of wrk to a second tenant, busy, as in a
 #   gateway that serves traffic (JIT_WARMUP=0: none; the request path then runs interpreted, a few
-#   ms per request here). A pool that ended is staged for its next start (docs/ARCHITECTURE.md,
+#   ms per request here). A pool that was stopped is staged for its next start (docs/ARCHITECTURE.md,
 #   "Staged pools"): every activation but the first is of a staged run.
 #
 # Criteria (issue 12): p50_gateway / p50_bare <= 1.1, p99_gateway / p99_bare <= 1.5, no failed

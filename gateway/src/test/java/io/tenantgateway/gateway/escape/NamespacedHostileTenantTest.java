@@ -91,13 +91,7 @@ class NamespacedHostileTenantTest extends HostileTenantTest {
   @Test
   void aDocrootSwappedForALinkToAnotherTenantsTreeIsNeverMounted() throws Exception {
     assertTrue(victim("/ok.php").contains("victim ok"));
-    java.nio.file.Path docroot = work.resolve("evil/public");
-    java.nio.file.Path moved = work.resolve("evil/public.old");
-    Process swap = new ProcessBuilder("setpriv", "--reuid=tg-evil", "--regid=tg-evil", "--init-groups", "sh", "-c",
-      "mv " + docroot + " " + moved + " && ln -s " + work.resolve("victim/public") + " " + docroot)
-      .redirectErrorStream(true).start();
-    String swapOut = new String(swap.getInputStream().readAllBytes());
-    org.junit.jupiter.api.Assertions.assertEquals(0, swap.waitFor(), "the tenant swapped its docroot: " + swapOut);
+    java.nio.file.Path docroot = swapDocrootForALinkToTheVictims();
     try {
       kill9(status("evil").pid());
       awaitState("evil", io.tenantgateway.provisioner.PoolState.CRASHED);
@@ -112,8 +106,7 @@ class NamespacedHostileTenantTest extends HostileTenantTest {
       assertTrue(String.valueOf(refused.getMessage()).contains("is a symlink or lies under one"),
         "the pool refuses to start on the swapped docroot: " + refused);
     } finally {
-      java.nio.file.Files.delete(docroot);
-      java.nio.file.Files.move(moved, docroot);
+      restoreDocroot();
     }
     assertTrue(shell("echo back").contains("back"), "the pool starts again on its own docroot");
   }
@@ -127,8 +120,7 @@ class NamespacedHostileTenantTest extends HostileTenantTest {
   @Test
   void aDocrootSwappedAfterItsPoolWasStagedIsNeverMounted() throws Exception {
     assertTrue(shell("echo up").contains("up"));
-    kill9(status("evil").pid());
-    awaitState("evil", io.tenantgateway.provisioner.PoolState.CRASHED);
+    gateway().pools().stop("evil").toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
     String config = run.resolve("pools/evil/php-fpm.conf").toString();
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (ProcessHandle.allProcesses().noneMatch(p -> p.info().arguments().map(a -> String.join(" ", a))
@@ -136,13 +128,7 @@ class NamespacedHostileTenantTest extends HostileTenantTest {
       assertTrue(System.nanoTime() < deadline, "the next run of evil was staged");
       Thread.sleep(20);
     }
-    java.nio.file.Path docroot = work.resolve("evil/public");
-    java.nio.file.Path moved = work.resolve("evil/public.old");
-    Process swap = new ProcessBuilder("setpriv", "--reuid=tg-evil", "--regid=tg-evil", "--init-groups", "sh", "-c",
-      "mv " + docroot + " " + moved + " && ln -s " + work.resolve("victim/public") + " " + docroot)
-      .redirectErrorStream(true).start();
-    String swapOut = new String(swap.getInputStream().readAllBytes());
-    org.junit.jupiter.api.Assertions.assertEquals(0, swap.waitFor(), "the tenant swapped its docroot: " + swapOut);
+    java.nio.file.Path docroot = swapDocrootForALinkToTheVictims();
     try {
       // the spec the staged run was made for, as the operator's start action would use it
       io.tenantgateway.provisioner.PoolSpec spec = gateway().registry().snapshot().sites().get("evil").poolSpec();
@@ -151,9 +137,25 @@ class NamespacedHostileTenantTest extends HostileTenantTest {
       assertTrue(String.valueOf(refused.getMessage()).contains("is a symlink or lies under one"),
         "the staged run is not used on the swapped docroot: " + refused);
     } finally {
-      java.nio.file.Files.delete(docroot);
-      java.nio.file.Files.move(moved, docroot);
+      restoreDocroot();
     }
     assertTrue(shell("echo back").contains("back"), "the pool starts again on its own docroot");
+  }
+
+  /** As its own user the tenant moves its docroot aside and puts a link to the victim's in its place. */
+  private java.nio.file.Path swapDocrootForALinkToTheVictims() throws Exception {
+    java.nio.file.Path docroot = work.resolve("evil/public");
+    Process swap = new ProcessBuilder("setpriv", "--reuid=tg-evil", "--regid=tg-evil", "--init-groups", "sh", "-c",
+      "mv " + docroot + " " + work.resolve("evil/public.old") + " && ln -s " + work.resolve("victim/public") + " "
+        + docroot)
+      .redirectErrorStream(true).start();
+    String swapOut = new String(swap.getInputStream().readAllBytes());
+    org.junit.jupiter.api.Assertions.assertEquals(0, swap.waitFor(), "the tenant swapped its docroot: " + swapOut);
+    return docroot;
+  }
+
+  private void restoreDocroot() throws java.io.IOException {
+    java.nio.file.Files.delete(work.resolve("evil/public"));
+    java.nio.file.Files.move(work.resolve("evil/public.old"), work.resolve("evil/public"));
   }
 }

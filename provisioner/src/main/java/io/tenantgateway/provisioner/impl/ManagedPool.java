@@ -402,12 +402,13 @@ final class ManagedPool implements PoolHandle {
 
   /**
    * Spawns the next run ahead of the request that will want it (docs/ARCHITECTURE.md, "Staged
-   * pools"), unless the pool is FAILED or already starting again.
+   * pools"), after a stop: not after a crash (a pool that crashes may crash again, and its restart
+   * waits for a request and its back-off anyway), nor when the pool is starting again.
    */
   private void stageNext(PoolProcess ended) {
     PoolSpec next;
     synchronized (this) {
-      if (state != PoolState.STOPPED && state != PoolState.CRASHED) {
+      if (state != PoolState.STOPPED) {
         return;
       }
       next = spec;
