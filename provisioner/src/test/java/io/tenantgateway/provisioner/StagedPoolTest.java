@@ -58,10 +58,13 @@ class StagedPoolTest {
     tearDown(manager, client, base, IDS);
   }
 
-  /** Processes waiting to run the tenant's pool: its php-fpm command line behind the waiting shell. */
+  /**
+   * Staged runs of the tenant past their first gate: the shell that waits to run its php-fpm (before
+   * the gate the process is the outer shell, whose command line names the same pool).
+   */
   private List<Long> staged() throws IOException {
     String config = PoolLayout.of(runDir, "pt-stage").config().toString();
-    return pids(cmd -> cmd.contains("tenant-gateway-staged") && cmd.contains(config));
+    return pids(cmd -> cmd.startsWith("/bin/sh -c read -r go ") && cmd.contains(config));
   }
 
   private long awaitStaged() throws Exception {
