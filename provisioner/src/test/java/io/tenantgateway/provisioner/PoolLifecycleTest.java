@@ -1,19 +1,12 @@
 package io.tenantgateway.provisioner;
 
-import io.tenantgateway.fcgi.FcgiClient;
 import io.tenantgateway.provisioner.PhpFpmTestSupport.Reply;
 import io.tenantgateway.provisioner.impl.PoolLayout;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,42 +21,14 @@ import static org.junit.jupiter.api.Assertions.*;
  * crash and restart, crash loop to FAILED, graceful stop, spec change. Pools run as tg-&lt;id&gt;
  * when the tests run as root.
  */
-class PoolLifecycleTest {
+class PoolLifecycleTest extends ManagedPoolsTestBase {
 
   static final List<String> IDS = List.of("pt-cold", "pt-conc", "pt-idle", "pt-crash", "pt-loop", "pt-bad",
     "pt-grace", "pt-spec", "pt-left");
 
-  static Vertx vertx;
-
-  Path base;
-  Path runDir;
-  Path docroot;
-  PoolManager manager;
-  FcgiClient client;
-
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() throws Exception {
-    await(vertx.close());
-  }
-
-  @BeforeEach
-  void setUp() throws Exception {
-    base = openTempDir("tg-prov-");
-    runDir = base.resolve("run");
-    Files.createDirectories(runDir);
-    Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    docroot = docroot(base);
-    client = client(vertx);
-  }
-
-  @AfterEach
-  void tearDownAll() throws Exception {
-    tearDown(manager, client, base, IDS);
+  @Override
+  List<String> ids() {
+    return IDS;
   }
 
   private PoolManager manager(ProvisionerOptions options) {

@@ -1,18 +1,12 @@
 package io.tenantgateway.provisioner;
 
-import io.tenantgateway.fcgi.FcgiClient;
 import io.tenantgateway.provisioner.impl.PoolLayout;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 import static io.tenantgateway.provisioner.PhpFpmTestSupport.*;
@@ -22,40 +16,16 @@ import static org.junit.jupiter.api.Assertions.*;
  * The next run of a pool is spawned when its run ends, up to php-fpm's exec, and only told to go by
  * the next request (docs/ARCHITECTURE.md, "Staged pools").
  */
-class StagedPoolTest {
+class StagedPoolTest extends ManagedPoolsTestBase {
 
-  static final List<String> IDS = List.of("pt-stage");
-  static Vertx vertx;
-  Path base;
-  Path runDir;
-  Path docroot;
-  PoolManager manager;
-  FcgiClient client;
-
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() throws Exception {
-    await(vertx.close());
+  @Override
+  List<String> ids() {
+    return List.of("pt-stage");
   }
 
   @BeforeEach
-  void setUp() throws Exception {
-    base = openTempDir("tg-stage-");
-    runDir = base.resolve("run");
-    Files.createDirectories(runDir);
-    Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    docroot = docroot(base);
-    client = client(vertx);
+  void createManager() {
     manager = PoolManager.create(vertx, ProvisionerOptions.defaults(runDir, TEMPLATE).withIsolation(Isolation.USERS_ONLY));
-  }
-
-  @AfterEach
-  void tearDownAll() throws Exception {
-    tearDown(manager, client, base, IDS);
   }
 
   /**
