@@ -86,7 +86,7 @@ public final class PoolProcesses {
   /**
    * Spawns the tenant's next pool ahead of its start, so that an activation only lets it run
    * php-fpm ({@link PhpFpmLauncher#stage}). Call when a pool's run ended; does nothing when a pool
-   * of the tenant was launched or staged since.
+   * of the tenant was launched or staged since, or the tenant forgotten.
    *
    * @param spec the pool
    * @param layout its files
@@ -259,6 +259,8 @@ public final class PoolProcesses {
   void forget(String tenantId, PoolLayout layout) {
     long[] count = launches.computeIfAbsent(tenantId, id -> new long[1]);
     synchronized (count) {
+      // a staging queued by the last run's stop must not bring the files back
+      count[0]++;
       StagedPool ready = staged.remove(tenantId);
       if (ready != null) {
         ready.discard();
