@@ -1,11 +1,8 @@
 package io.tenantgateway.provisioner;
 
-import io.tenantgateway.fcgi.FcgiClient;
 import io.tenantgateway.provisioner.impl.Cgroups;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -24,26 +21,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * before the exec: every process of the pool must still end up in the tenant's groups, including a
  * worker forked before the master moved. Runs only as root with writable cgroups.
  */
-class CgroupJoinTest {
+class CgroupJoinTest extends ManagedPoolsTestBase {
 
   static final List<String> IDS = List.of("pt-cgroup", "pt-join");
 
-  static Vertx vertx;
-
   Cgroups cgroups;
-  Path base;
-  PoolManager manager;
-  FcgiClient client;
   Process shell;
 
-  @BeforeAll
-  static void startVertx() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopVertx() throws Exception {
-    await(vertx.close());
+  @Override
+  List<String> ids() {
+    return IDS;
   }
 
   private void assumeCgroups() {
@@ -52,16 +39,25 @@ class CgroupJoinTest {
     assumeTrue(cgroups.version() != Cgroups.Version.NONE, "no writable cgroups here");
   }
 
+  /** Runs before the base class's teardown, which stops the manager. */
   @AfterEach
-  void tearDownAll() throws Exception {
+  void killShell() throws Exception {
     if (shell != null) {
       shell.descendants().forEach(ProcessHandle::destroyForcibly);
       shell.destroyForcibly();
       shell.waitFor();
     }
-    tearDown(manager, client, base, IDS);
-    if (cgroups != null) {
-      IDS.forEach(cgroups::remove);
+  }
+
+  /** After the base class's teardown: the groups are empty by then. */
+  @AfterAll
+  static void removeGroups() {
+    if (!isRoot()) {
+      return;
+    }
+    Cgroups groups = Cgroups.detect(Path.of("/sys/fs/cgroup"));
+    if (groups.version() != Cgroups.Version.NONE) {
+      IDS.forEach(groups::remove);
     }
   }
 
@@ -96,11 +92,6 @@ class CgroupJoinTest {
   @Test
   void everyProcessOfAStartedPoolIsInTheTenantGroups() throws Exception {
     assumeCgroups();
-    base = openTempDir("tg-cgroup-");
-    Path runDir = base.resolve("run");
-    Files.createDirectories(runDir);
-    Path docroot = docroot(base);
-    client = client(vertx);
     manager = PoolManager.create(vertx, ProvisionerOptions.defaults(runDir, TEMPLATE));
     PoolSpec spec = spec("pt-cgroup", docroot, 3, 60);
     assertEquals(200, await(request(manager, client, spec, "info.php")).status());

@@ -102,15 +102,14 @@ public final class PhpFpmLauncher {
     Command command = command(spec, layout, user);
     Process process = spawn(command.staged(), layout, ProcessBuilder.Redirect.PIPE);
     StagedPool staged = new StagedPool(spec, command, process, user.uid(), procs, layout.socket());
+    // one process yet, held at the first gate: the move is one write per group, and what it
+    // spawns next is born in the groups (a move of a whole tree held off forks machine-wide)
+    joinOrKill(process, procs, spec.id());
     try {
-      // one process yet, held at the first gate: the move is one write per group, and what it
-      // spawns next is born in the groups (a move of a whole tree held off forks machine-wide)
-      cgroups.join(process.toHandle(), procs);
       staged.build();
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
       staged.discard();
-      throw e instanceof IOException ? (IOException) e
-        : new IOException("cannot move the staged pool of " + spec.id() + " into its cgroups", e);
+      throw e;
     }
     return staged;
   }
@@ -274,14 +273,19 @@ public final class PhpFpmLauncher {
    * @throws IOException when the move fails; the pool is then killed
    */
   public void confine(PoolProcess pool) throws IOException {
+    joinOrKill(pool.spawned(), pool.cgroupProcs(), pool.tenant());
+    pool.confined(true);
+  }
+
+  /** Moves a spawned process and its descendants into the groups; kills them all when it cannot. */
+  private void joinOrKill(Process spawned, List<Path> procs, String tenant) throws IOException {
     try {
-      cgroups.join(pool.spawned().toHandle(), pool.cgroupProcs());
-      pool.confined(true);
+      cgroups.join(spawned.toHandle(), procs);
     } catch (IOException | RuntimeException e) {
-      pool.spawned().descendants().forEach(ProcessHandle::destroyForcibly);
-      pool.spawned().destroyForcibly();
+      spawned.descendants().forEach(ProcessHandle::destroyForcibly);
+      spawned.destroyForcibly();
       throw e instanceof IOException ? (IOException) e
-        : new IOException("cannot move the pool of " + pool.tenant() + " into its cgroups", e);
+        : new IOException("cannot move the pool of " + tenant + " into its cgroups", e);
     }
   }
 
