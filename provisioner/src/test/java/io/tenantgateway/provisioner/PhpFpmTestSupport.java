@@ -217,10 +217,16 @@ final class PhpFpmTestSupport {
     return found;
   }
 
-  /** php-fpm masters running with the given pool's config file. */
+  /**
+   * php-fpm masters running with the given pool's config file. A worker the master has just forked
+   * shows the master's title until it sets its own: a titled process whose parent is titled too is
+   * such a worker, not a second master.
+   */
   static List<Long> masters(Path runDir, String id) throws IOException {
-    String config = PoolLayout.of(runDir, id).config().toString();
-    return pids(cmd -> cmd.startsWith("php-fpm: master process (" + config + ")"));
+    String title = "php-fpm: master process (" + PoolLayout.of(runDir, id).config() + ")";
+    List<Long> titled = pids(cmd -> cmd.startsWith(title));
+    return titled.stream().filter(pid -> ProcessHandle.of(pid).flatMap(ProcessHandle::parent)
+      .map(parent -> !titled.contains(parent.pid())).orElse(true)).toList();
   }
 
   /** Every php-fpm process of the tests: masters with a config under runDir, workers of the ids. */
