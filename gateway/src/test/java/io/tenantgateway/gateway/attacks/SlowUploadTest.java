@@ -98,6 +98,11 @@ class SlowUploadTest {
       http.send(("POST /md5.php HTTP/1.1\r\nHost: site.test\r\nContent-Type: application/octet-stream\r\n"
         + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
       http.send(java.util.Arrays.copyOf(body, body.length / 2));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!holdsUnlinkedSpoolFile(spool)) {
+        assertTrue(System.nanoTime() < deadline, "the half-sent body is held in an unlinked spool file");
+        Thread.sleep(5);
+      }
       try (var listing = Files.list(spool)) {
         assertEquals(0, listing.count(), "the spool file is unlinked as soon as it is open");
       }
@@ -108,6 +113,20 @@ class SlowUploadTest {
     }
     assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
       Files.getPosixFilePermissions(spool)), "no tenant can enter the spool directory");
+  }
+
+  /** @return true when the gateway (this JVM) holds a descriptor of a spool file that has no name any more */
+  private static boolean holdsUnlinkedSpoolFile(Path spool) throws IOException {
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.anyMatch(fd -> {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          return target.startsWith(spool + "/body-") && target.endsWith(" (deleted)");
+        } catch (IOException e) {
+          return false;
+        }
+      });
+    }
   }
 
   /** Sends the upload 100 bytes every 100 ms, then reads the answer's body. */
