@@ -6,12 +6,16 @@ import io.vertx.core.Promise;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
 
 /**
  * The response of an application: status and headers parsed from the CGI header block, and the
  * rest of STDOUT as a stream with back-pressure. The stream starts paused: call {@link #resume()}
  * or pipe it. It ends when the application sends END_REQUEST, or fails with an
  * {@link FcgiException} if the connection breaks or a timeout passes first.
+ *
+ * <p>Chunks given to a {@link #handler} are the caller's own copies. {@link #sendBody} writes the
+ * body without copying it.
  */
 public interface FcgiResponse extends ReadStream<Buffer> {
 
@@ -32,6 +36,19 @@ public interface FcgiResponse extends ReadStream<Buffer> {
    * @return the whole body, or null when the response is still streaming or was partly read
    */
   Buffer completeBody();
+
+  /**
+   * Writes the rest of the body to a stream without copying it: each chunk is the memory the
+   * application's bytes were read into, handed back once the target has written it (so the target
+   * must complete each write's future, as Vert.x's sockets and HTTP responses do). Honours the
+   * target's back-pressure. Takes the place of {@link #handler}, {@link #endHandler} and
+   * {@link #exceptionHandler}.
+   *
+   * @param target where the body goes
+   * @return completes with the target's end after the last chunk; fails with the response's
+   *     failure or a failed write, the target then left unended
+   */
+  Future<Void> sendBody(WriteStream<Buffer> target);
 
   /**
    * Reads the whole body into memory; for small responses only (tests).

@@ -144,6 +144,9 @@ final class FakeFcgiServer {
     }
 
     private void closed() {
+      // Vert.x releases what it read while the socket was paused only once that is delivered
+      socket.handler(data -> { });
+      socket.resume();
       openConnections.decrementAndGet();
       ServerRequest r = current;
       if (r != null && !r.ended) {

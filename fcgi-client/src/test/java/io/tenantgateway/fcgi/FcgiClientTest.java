@@ -2,9 +2,11 @@ package io.tenantgateway.fcgi;
 
 import io.tenantgateway.fcgi.FakeFcgiServer.ServerRequest;
 import io.tenantgateway.fcgi.impl.WireRecords;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -12,10 +14,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -69,6 +74,11 @@ class FcgiClientTest {
   private FakeFcgiServer server;
   private FcgiClient client;
 
+  @BeforeAll
+  static void watchBuffers() {
+    BufferLeaks.watch();
+  }
+
   @BeforeEach
   void setUp(Vertx vertx) {
     this.vertx = vertx;
@@ -81,6 +91,7 @@ class FcgiClientTest {
       await(client.close());
     }
     await(server.close());
+    assertEquals(List.of(), BufferLeaks.collect(), "every pooled buffer the client read into was released");
   }
 
   // ---- helpers ----
@@ -935,10 +946,15 @@ class FcgiClientTest {
 
   // ---- back-pressure ----
 
-  @Test
-  void pausedResponseStopsTheServer() throws Exception {
+  @ParameterizedTest(name = "connection opened on another event loop: {0}")
+  @ValueSource(booleans = {false, true})
+  void pausedResponseStopsTheServer(boolean connectionFromAnotherLoop) throws Exception {
     FcgiEndpoint endpoint = tcp(1);
     client(new FcgiClientOptions());
+    if (connectionFromAnotherLoop) {
+      server.script = r -> r.respond(TEXT, "warm");
+      assertEquals("warm", await(call(newContext(), endpoint, get("/warm.php")).done.future()).body.toString());
+    }
     byte[] block = random(64_000, 9);
     int blocks = 330;                                        // 21,120,000 bytes
     long total = (long) blocks * block.length;
@@ -999,6 +1015,169 @@ class FcgiClientTest {
     byte[][] parts = new byte[blocks][];
     Arrays.fill(parts, block);
     assertEquals(md5(parts), HexFormat.of().formatHex(md5.digest()));
+    assertEquals(1, server.connections.get());
+  }
+
+  // ---- sendBody: the read buffers themselves, each released once written ----
+
+  /** A write stream whose writes complete only when the test says so, full beyond a bound. */
+  static final class HeldWrites implements WriteStream<Buffer> {
+    record Write(Buffer data, Promise<Void> done) {
+    }
+
+    /** Every chunk written, as given. */
+    final List<Buffer> chunks = new CopyOnWriteArrayList<>();
+    /** What was written, copied when it was. */
+    final Buffer content = Buffer.buffer();
+    final List<Write> outstanding = new CopyOnWriteArrayList<>();
+    final int maxOutstanding;
+    final Promise<Void> ended = Promise.promise();
+    volatile Handler<Void> drainHandler;
+    volatile int mostOutstanding;
+
+    HeldWrites(int maxOutstanding) {
+      this.maxOutstanding = maxOutstanding;
+    }
+
+    @Override
+    public Future<Void> write(Buffer data) {
+      chunks.add(data);
+      content.appendBytes(data.getBytes());
+      Promise<Void> promise = Promise.promise();
+      outstanding.add(new Write(data, promise));
+      mostOutstanding = Math.max(mostOutstanding, outstanding.size());
+      return promise.future();
+    }
+
+    List<Buffer> inFlight() {
+      return outstanding.stream().map(Write::data).toList();
+    }
+
+    /** Completes every outstanding write (failing them when {@code cause} is given), then signals drain. */
+    void completeAll(Throwable cause) {
+      for (Write w : outstanding) {
+        outstanding.remove(w);
+        if (cause == null) {
+          w.done().complete();
+        } else {
+          w.done().fail(cause);
+        }
+      }
+      Handler<Void> drain = drainHandler;
+      if (drain != null) {
+        drain.handle(null);
+      }
+    }
+
+    @Override
+    public Future<Void> end() {
+      ended.tryComplete();
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return outstanding.size() >= maxOutstanding;
+    }
+
+    @Override
+    public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+      drainHandler = handler;
+      return this;
+    }
+
+    @Override
+    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+      return this;
+    }
+  }
+
+  private static ByteBuf memoryOf(Buffer written) {
+    return ((BufferInternal) written).getByteBuf();
+  }
+
+  @Test
+  void sendBodyWritesTheReadBuffersThemselvesAndReleasesEachOnceWritten() throws Exception {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    byte[] block = random(20_000, 5);
+    int blocks = 200;
+    server.script = r -> {
+      r.stdout("Content-Type: application/octet-stream\r\n\r\n");
+      for (int i = 0; i < blocks; i++) {
+        r.stdout(Buffer.buffer(block));
+      }
+      r.end(0);
+    };
+    Context ctx = newContext();
+    FcgiResponse response = await(sendPaused(ctx, endpoint, get("/download.php")));
+    HeldWrites target = new HeldWrites(4);
+    Promise<Void> sent = Promise.promise();
+    ctx.runOnContext(v -> response.sendBody(target).onComplete(sent));
+    do {
+      waitFor(() -> target.writeQueueFull() || target.ended.future().isComplete(), "the target fills or ends");
+      List<Buffer> inFlight = target.inFlight();
+      for (Buffer chunk : inFlight) {
+        assertTrue(memoryOf(chunk).isDirect(), "the socket's own (direct) buffer, not a heap copy");
+        assertTrue(memoryOf(chunk).refCnt() > 0, "a chunk being written is not released");
+      }
+      // released once written: a pooled slice is recycled then, so only the leak check can tell
+      ctx.runOnContext(v -> target.completeAll(null));
+    } while (!target.ended.future().isComplete());
+    ctx.runOnContext(v -> target.completeAll(null));
+    waitFor(() -> target.outstanding.isEmpty(), "every write completed");
+    await(sent.future());
+    assertTrue(target.mostOutstanding <= 4, "the target's back-pressure is honoured: " + target.mostOutstanding);
+    byte[][] parts = new byte[blocks][];
+    Arrays.fill(parts, block);
+    assertEquals(md5(parts), md5(target.content.getBytes()));
+    assertTrue(target.chunks.size() > blocks / 10, "streamed in chunks: " + target.chunks.size());
+  }
+
+  @Test
+  void sendBodyFailsAndAbortsWhenAWriteFails() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    Promise<ServerRequest> got = Promise.promise();
+    server.script = r -> {
+      r.stdout(TEXT + "first");
+      got.tryComplete(r);
+    };
+    Context ctx = newContext();
+    FcgiResponse response = await(sendPaused(ctx, endpoint, get("/slow.php")));
+    HeldWrites target = new HeldWrites(100);
+    Promise<Void> sent = Promise.promise();
+    ctx.runOnContext(v -> response.sendBody(target).onComplete(sent));
+    waitFor(() -> target.outstanding.size() == 1, "the first chunk is being written");
+    ctx.runOnContext(v -> target.completeAll(new IllegalStateException("client gone")));
+    Throwable e = failure(sent.future());
+    assertInstanceOf(FcgiClosedException.class, e);
+    assertTrue(e.getMessage().contains("client gone"), e.getMessage());
+    await(await(got.future()).abortReceived.future());
+    assertFalse(target.ended.future().isComplete(), "a failed body does not end the target");
+  }
+
+  @Test
+  void sendBodyFailsWithoutEndingTheTargetWhenTheServerClosesMidBody() {
+    FcgiEndpoint endpoint = tcp(1);
+    client(new FcgiClientOptions());
+    server.script = r -> {
+      r.stdout(TEXT + "partial");
+      r.close();
+    };
+    Context ctx = newContext();
+    FcgiResponse response = await(sendPaused(ctx, endpoint, get("/crash.php")));
+    HeldWrites target = new HeldWrites(100);
+    Promise<Void> sent = Promise.promise();
+    ctx.runOnContext(v -> response.sendBody(target).onComplete(sent));
+    assertInstanceOf(FcgiClosedException.class, failure(sent.future()));
+    assertFalse(target.ended.future().isComplete());
+    ctx.runOnContext(v -> target.completeAll(null));
   }
 
   // ---- abort ----

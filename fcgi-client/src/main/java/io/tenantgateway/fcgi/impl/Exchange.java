@@ -1,5 +1,7 @@
 package io.tenantgateway.fcgi.impl;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.tenantgateway.fcgi.FcgiClosedException;
 import io.tenantgateway.fcgi.FcgiException;
 import io.tenantgateway.fcgi.FcgiProtocolException;
@@ -14,7 +16,9 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
+import io.vertx.core.streams.WriteStream;
 
 import java.util.ArrayDeque;
 
@@ -27,6 +31,10 @@ import java.util.ArrayDeque;
  * first records to a reused connection failed (the peer had closed it), for an idempotent method,
  * with nothing of the body read yet, is it sent once more on a fresh connection. A connection that
  * closes after the request was written fails the request (502): the worker may have run the script.
+ *
+ * <p>Body chunks arrive as retained slices of the connection's read buffers. Each is released
+ * exactly once: after its copy was handed to a {@link #handler}, after {@link #sendBody}'s target
+ * wrote it, or when the exchange ends without delivering it.
  */
 final class Exchange implements FcgiResponse {
 
@@ -71,7 +79,8 @@ final class Exchange implements FcgiResponse {
   private final CgiResponseParser parser;
   private final long requestTimeout;
   private final long idleTimeout;
-  private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
+  /** Body chunks not delivered yet, each holding one reference. */
+  private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
 
   private Phase phase = Phase.ACQUIRING;
   private Upload upload = Upload.PENDING;
@@ -90,6 +99,10 @@ final class Exchange implements FcgiResponse {
 
   private long demand;
   private Handler<Buffer> dataHandler;
+  /** Where {@link #sendBody} writes the chunks, or null when they go to the data handler as copies. */
+  private WriteStream<Buffer> sink;
+  /** Why the exchange failed or was aborted, for a {@link #sendBody} that comes after. */
+  private FcgiException failure;
   private Handler<Void> endHandler;
   private Handler<Throwable> exceptionHandler;
 
@@ -233,8 +246,10 @@ final class Exchange implements FcgiResponse {
     return phase == Phase.PARSED_ENDED || phase == Phase.ENDED || phase == Phase.DONE;
   }
 
-  void stdout(Buffer data) {
+  /** @param data a chunk of STDOUT holding one reference, which passes to this exchange */
+  void stdout(ByteBuf data) {
     if (phase == Phase.DONE) {
+      data.release();
       return;
     }
     touch();
@@ -244,19 +259,21 @@ final class Exchange implements FcgiResponse {
     if (phase == Phase.HEADERS) {
       Buffer rest;
       try {
-        rest = parser.feed(data);
+        rest = parser.feed(BufferInternal.buffer(data));
       } catch (FcgiProtocolException e) {
+        data.release();
         fail(e);
         return;
       }
-      if (rest == null) {
+      if (rest == null || rest.length() == 0) {
+        data.release();
+        if (rest != null) {
+          phase = Phase.PARSED;
+        }
         return;
       }
       phase = Phase.PARSED;
-      if (rest.length() == 0) {
-        return;
-      }
-      data = rest;
+      data = data.slice(data.readableBytes() - rest.length(), rest.length());
     }
     if (!announced()) {
       pending.add(data);
@@ -363,10 +380,10 @@ final class Exchange implements FcgiResponse {
     finish(false);
     FcgiException error = cause instanceof FcgiException
       ? (FcgiException) cause : new FcgiClosedException("connection failed: " + cause.getMessage());
+    failure = error;
     if (!announced) {
       responsePromise.tryFail(error);
     } else {
-      pending.clear();
       Handler<Throwable> handler = exceptionHandler;
       if (handler != null) {
         handler.handle(error);
@@ -383,11 +400,12 @@ final class Exchange implements FcgiResponse {
       return;
     }
     finish(false);
-    pending.clear();
+    failure = cause;
   }
 
   private void finish(boolean clean) {
     phase = Phase.DONE;
+    releasePending();
     cancelTimers();
     if (acquisition != null) {
       pool.cancel(acquisition);
@@ -443,13 +461,47 @@ final class Exchange implements FcgiResponse {
     }
   }
 
-  private void deliver(Buffer data) {
+  private void releasePending() {
+    ByteBuf chunk;
+    while ((chunk = pending.poll()) != null) {
+      chunk.release();
+    }
+  }
+
+  private void deliver(ByteBuf data) {
     if (demand != Long.MAX_VALUE) {
       demand--;
     }
+    if (sink != null) {
+      write(data);
+      return;
+    }
     Handler<Buffer> handler = dataHandler;
+    Buffer copy = handler == null ? null : Buffer.buffer(ByteBufUtil.getBytes(data));
+    data.release();
     if (handler != null) {
-      handler.handle(data);
+      handler.handle(copy);
+    }
+  }
+
+  /** Writes a chunk to the {@link #sendBody} target; the chunk is released once written or failed. */
+  private void write(ByteBuf data) {
+    Future<Void> written;
+    try {
+      written = sink.write(BufferInternal.buffer(data));
+    } catch (RuntimeException e) {
+      data.release();
+      fail(new FcgiClosedException("response write failed: " + e.getMessage()));
+      return;
+    }
+    written.onComplete(ar -> {
+      data.release();
+      if (ar.failed()) {
+        dispatch(() -> fail(new FcgiClosedException("response write failed: " + ar.cause().getMessage())));
+      }
+    });
+    if (sink.writeQueueFull()) {
+      pause();
     }
   }
 
@@ -516,15 +568,34 @@ final class Exchange implements FcgiResponse {
       return null;
     }
     phase = Phase.DONE;
-    if (pending.size() == 1) {
-      return pending.poll();
+    int length = 0;
+    for (ByteBuf part : pending) {
+      length += part.readableBytes();
     }
-    Buffer body = Buffer.buffer();
-    for (Buffer part : pending) {
-      body.appendBuffer(part);
+    byte[] body = new byte[length];
+    int at = 0;
+    ByteBuf part;
+    while ((part = pending.poll()) != null) {
+      int size = part.readableBytes();
+      part.getBytes(part.readerIndex(), body, at, size);
+      part.release();
+      at += size;
     }
-    pending.clear();
-    return body;
+    return Buffer.buffer(body);
+  }
+
+  @Override
+  public Future<Void> sendBody(WriteStream<Buffer> target) {
+    if (phase == Phase.DONE && failure != null) {
+      return context.failedFuture(failure);
+    }
+    Promise<Void> sent = context.promise();
+    sink = target;
+    exceptionHandler(sent::tryFail);
+    endHandler(v -> target.end().onComplete(sent));
+    target.drainHandler(v -> resume());
+    resume();
+    return sent.future();
   }
 
   @Override

@@ -1,5 +1,9 @@
 package io.tenantgateway.fcgi.impl;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.tenantgateway.fcgi.FcgiClosedException;
 import io.tenantgateway.fcgi.FcgiProtocolException;
 import io.tenantgateway.fcgi.ProtocolStatus;
@@ -17,11 +21,15 @@ import java.util.function.Consumer;
  * One socket to an application, carrying one request at a time. It decodes the records on its own
  * event loop and hands them to the {@link Exchange} attached to it, on that exchange's context.
  * Input that breaks the protocol, or arrives while no exchange is attached, closes the socket.
+ *
+ * <p>It reads the socket's own buffers, not Vert.x's heap copies of them: STDOUT goes to the
+ * exchange as retained slices of the memory the kernel's bytes were read into, and the exchange
+ * releases each (docs/ARCHITECTURE.md, "Response bodies without copies").
  */
 final class FcgiConnection implements PooledConnection, RecordHandler {
 
   private final ContextInternal context;
-  private final NetSocket socket;
+  private final NetSocketInternal socket;
   private final long createdAt = System.currentTimeMillis();
   private final RecordDecoder decoder = new RecordDecoder(this);
   private final Consumer<FcgiConnection> closeCallback;
@@ -34,9 +42,9 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
 
   FcgiConnection(ContextInternal context, NetSocket socket, Consumer<FcgiConnection> closeCallback) {
     this.context = context;
-    this.socket = socket;
+    this.socket = (NetSocketInternal) socket;
     this.closeCallback = closeCallback;
-    socket.handler(this::received);
+    this.socket.messageHandler(this::received);
     socket.closeHandler(v -> closedBySocket());
     socket.exceptionHandler(t -> close());
   }
@@ -64,11 +72,7 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
    */
   @Override
   public void close() {
-    if (socket instanceof NetSocketInternal) {
-      ((NetSocketInternal) socket).channelHandlerContext().close();
-    } else {
-      socket.close();
-    }
+    socket.channelHandlerContext().close();
   }
 
   /** @return how many requests this connection carried before the current one */
@@ -95,7 +99,7 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
   void pauseReading() {
     if (!readingPaused) {
       readingPaused = true;
-      socket.pause();
+      onSocketLoop(socket::pause);
     }
   }
 
@@ -103,11 +107,26 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
   void resumeReading() {
     if (readingPaused) {
       readingPaused = false;
-      socket.resume();
+      onSocketLoop(socket::resume);
     }
   }
 
-  private void received(Buffer data) {
+  /** Runs an action on the socket's event loop: the socket's own read flow control is confined to it. */
+  private void onSocketLoop(Runnable action) {
+    EventExecutor loop = socket.channelHandlerContext().executor();
+    if (loop.inEventLoop()) {
+      action.run();
+    } else {
+      loop.execute(action);
+    }
+  }
+
+  private void received(Object message) {
+    if (!(message instanceof ByteBuf)) {
+      ReferenceCountUtil.release(message);
+      return;
+    }
+    ByteBuf data = (ByteBuf) message;
     try {
       decoder.handle(data);
     } catch (FcgiProtocolException e) {
@@ -118,6 +137,8 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
       }
       close();
       return;
+    } finally {
+      data.release();
     }
     Exchange x = readBy;
     if (x != null) {
@@ -144,16 +165,18 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
   }
 
   @Override
-  public void stdout(Buffer data) {
+  public void stdout(ByteBuf data) {
     Exchange x = current("STDOUT");
     readBy = x;
-    x.dispatch(() -> x.stdout(data));
+    ByteBuf owned = data.retainedSlice();
+    x.dispatch(() -> x.stdout(owned));
   }
 
   @Override
-  public void stderr(Buffer data) {
+  public void stderr(ByteBuf data) {
     Exchange x = current("STDERR");
-    x.dispatch(() -> x.stderr(data));
+    Buffer copy = Buffer.buffer(ByteBufUtil.getBytes(data));
+    x.dispatch(() -> x.stderr(copy));
   }
 
   @Override

@@ -2,8 +2,10 @@ package io.tenantgateway.fcgi.impl;
 
 import io.tenantgateway.fcgi.FcgiProtocolException;
 import io.tenantgateway.fcgi.ProtocolStatus;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 import java.util.List;
 import java.util.Map;
@@ -11,7 +13,8 @@ import java.util.Map;
 /**
  * Incremental decoder of the records an application sends to a client. It is fed whatever the
  * socket delivers, split anywhere, and reports each record to a {@link RecordHandler}: stream
- * content (STDOUT, STDERR) as soon as it arrives, fixed bodies once complete.
+ * content (STDOUT, STDERR) as soon as it arrives, as slices of the input (no copy), fixed bodies
+ * once complete.
  *
  * <pre>
  * HEADER (8 bytes) ──► CONTENT (contentLength bytes) ──► PADDING (paddingLength bytes) ──► HEADER
@@ -57,18 +60,29 @@ public final class RecordDecoder implements Handler<Buffer> {
    */
   @Override
   public void handle(Buffer data) {
-    int pos = 0;
-    int length = data.length();
-    while (pos < length) {
+    handle(((BufferInternal) data).getByteBuf());
+  }
+
+  /**
+   * Decodes the readable bytes of a buffer, leaving its indexes and reference count alone: stream
+   * content is handed on as slices of it, valid while this call runs.
+   *
+   * @param data any number of bytes
+   * @throws FcgiProtocolException on malformed input, now or earlier
+   */
+  public void handle(ByteBuf data) {
+    int pos = data.readerIndex();
+    int end = data.writerIndex();
+    while (pos < end) {
       switch (state) {
         case HEADER:
-          pos = readHeader(data, pos, length);
+          pos = readHeader(data, pos, end);
           break;
         case CONTENT:
-          pos = readContent(data, pos, length);
+          pos = readContent(data, pos, end);
           break;
         case PADDING:
-          int skip = Math.min(paddingLeft, length - pos);
+          int skip = Math.min(paddingLeft, end - pos);
           paddingLeft -= skip;
           pos += skip;
           if (paddingLeft == 0) {
@@ -81,9 +95,9 @@ public final class RecordDecoder implements Handler<Buffer> {
     }
   }
 
-  private int readHeader(Buffer data, int pos, int length) {
-    int take = Math.min(FcgiConstants.HEADER_LENGTH - headerFill, length - pos);
-    data.getBytes(pos, pos + take, header, headerFill);
+  private int readHeader(ByteBuf data, int pos, int end) {
+    int take = Math.min(FcgiConstants.HEADER_LENGTH - headerFill, end - pos);
+    data.getBytes(pos, header, headerFill, take);
     headerFill += take;
     if (headerFill == FcgiConstants.HEADER_LENGTH) {
       headerFill = 0;
@@ -116,18 +130,20 @@ public final class RecordDecoder implements Handler<Buffer> {
     }
   }
 
-  private int readContent(Buffer data, int pos, int length) {
-    int take = Math.min(contentLeft, length - pos);
+  private int readContent(ByteBuf data, int pos, int end) {
+    int take = Math.min(contentLeft, end - pos);
     contentLeft -= take;
     if (body == null) {
-      Buffer chunk = data.slice(pos, pos + take);
+      ByteBuf chunk = data.slice(pos, take);
       if (type == RecordType.STDOUT) {
         handler.stdout(chunk);
       } else {
         handler.stderr(chunk);
       }
     } else {
-      body.appendBuffer(data, pos, take);
+      byte[] part = new byte[take];
+      data.getBytes(pos, part);
+      body.appendBytes(part);
     }
     if (contentLeft == 0) {
       endContent();

@@ -1,7 +1,7 @@
 package io.tenantgateway.fcgi.impl;
 
+import io.netty.buffer.ByteBuf;
 import io.tenantgateway.fcgi.ProtocolStatus;
-import io.vertx.core.buffer.Buffer;
 
 import java.util.List;
 import java.util.Map;
@@ -14,16 +14,16 @@ public interface RecordHandler {
   /**
    * Bytes of the STDOUT stream, as they arrive; a record's content may come in several calls.
    *
-   * @param data a non-empty chunk
+   * @param data a non-empty slice of the decoded input, valid during the call only: retain or copy it to keep it
    */
-  void stdout(Buffer data);
+  void stdout(ByteBuf data);
 
   /**
    * Bytes of the STDERR stream, as they arrive.
    *
-   * @param data a non-empty chunk
+   * @param data a non-empty slice of the decoded input, valid during the call only: retain or copy it to keep it
    */
-  void stderr(Buffer data);
+  void stderr(ByteBuf data);
 
   /**
    * END_REQUEST.

@@ -1,5 +1,8 @@
 package io.tenantgateway.fcgi.impl;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.tenantgateway.fcgi.FcgiProtocolException;
 import io.tenantgateway.fcgi.ProtocolStatus;
 import io.vertx.core.buffer.Buffer;
@@ -28,17 +31,17 @@ class RecordDecoderTest {
     int callbacks;
 
     @Override
-    public void stdout(Buffer data) {
-      assertTrue(data.length() > 0, "stream chunks are never empty");
+    public void stdout(ByteBuf data) {
+      assertTrue(data.readableBytes() > 0, "stream chunks are never empty");
       callbacks++;
-      stdout.writeBytes(data.getBytes());
+      stdout.writeBytes(ByteBufUtil.getBytes(data));
     }
 
     @Override
-    public void stderr(Buffer data) {
-      assertTrue(data.length() > 0, "stream chunks are never empty");
+    public void stderr(ByteBuf data) {
+      assertTrue(data.readableBytes() > 0, "stream chunks are never empty");
       callbacks++;
-      stderr.writeBytes(data.getBytes());
+      stderr.writeBytes(ByteBufUtil.getBytes(data));
     }
 
     @Override
@@ -86,6 +89,25 @@ class RecordDecoderTest {
     Recorder r = new Recorder();
     new RecordDecoder(r).handle(stream());
     return r;
+  }
+
+  @Test
+  void readsOnlyTheReadableBytesOfASocketBufferAndLeavesItAsItWas() {
+    byte[] wire = stream().getBytes();
+    ByteBuf socketRead = Unpooled.directBuffer(wire.length + 20);
+    socketRead.writeBytes(new byte[] {9, 9, 9, 9, 9, 9, 9});
+    socketRead.writeBytes(wire);
+    socketRead.writeBytes(new byte[] {8, 8, 8});
+    socketRead.readerIndex(7);
+    socketRead.writerIndex(7 + wire.length);
+    Recorder r = new Recorder();
+    new RecordDecoder(r).handle(socketRead);
+    assertEquals(expected().events, r.events);
+    assertEquals(expected().stdout.toString(), r.stdout.toString());
+    assertEquals(7, socketRead.readerIndex());
+    assertEquals(7 + wire.length, socketRead.writerIndex());
+    assertEquals(1, socketRead.refCnt(), "the decoder neither retains nor releases");
+    socketRead.release();
   }
 
   @Test

@@ -272,7 +272,7 @@ public final class FastCgiProxy {
       }
       response.setChunked(true);
     }
-    upstream.pipe().endOnFailure(false).to(ResponseChecks.exactLength(response))
+    upstream.sendBody(ResponseChecks.exactLength(response))
       .onComplete(ar -> record.upstreamEnded())
       .onFailure(e -> broken(request, site, e));
   }
