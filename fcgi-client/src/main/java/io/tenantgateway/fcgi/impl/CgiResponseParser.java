@@ -19,7 +19,7 @@ import java.nio.charset.StandardCharsets;
 public final class CgiResponseParser {
 
   private final int maxHeaderBytes;
-  private final Buffer block = Buffer.buffer(512);
+  private final Buffer block = Buffer.buffer(256);
   private final MultiMap headers = MultiMap.caseInsensitiveMultiMap();
   private int lineStart;
   private int scanned;

@@ -166,18 +166,25 @@ final class Exchange implements FcgiResponse {
     conn.attach(this);
     Buffer inline = request.bodyBuffer();
     int content = request.params().encodedLength() + (inline == null ? 0 : inline.length());
-    Buffer head = Buffer.buffer(64 + content + FcgiConstants.HEADER_LENGTH * (content / FcgiConstants.MAX_CONTENT_LENGTH + 2));
-    RecordEncoder.beginRequest(head, FcgiConstants.REQUEST_ID, true);
-    RecordEncoder.params(head, FcgiConstants.REQUEST_ID, request.params());
     ReadStream<Buffer> body = request.body();
-    if (body == null) {
-      if (inline != null) {
-        RecordEncoder.stream(head, RecordType.STDIN, FcgiConstants.REQUEST_ID, inline);
+    ByteBuf head = conn.allocate(64 + content
+      + FcgiConstants.HEADER_LENGTH * (content / FcgiConstants.MAX_CONTENT_LENGTH + 2));
+    try {
+      Buffer out = BufferInternal.buffer(head);
+      RecordEncoder.beginRequest(out, FcgiConstants.REQUEST_ID, true);
+      RecordEncoder.params(out, FcgiConstants.REQUEST_ID, request.params());
+      if (body == null) {
+        if (inline != null) {
+          RecordEncoder.stream(out, RecordType.STDIN, FcgiConstants.REQUEST_ID, inline);
+        }
+        RecordEncoder.endOfStream(out, RecordType.STDIN, FcgiConstants.REQUEST_ID);
+        upload = Upload.WHOLE;
       }
-      RecordEncoder.endOfStream(head, RecordType.STDIN, FcgiConstants.REQUEST_ID);
-      upload = Upload.WHOLE;
+    } catch (RuntimeException e) {
+      head.release();
+      throw e;
     }
-    headWrite = conn.socket().write(head);
+    headWrite = conn.writeOwned(head);
     touch();
     idleWatched = idleTimeout > 0;
     if (body != null) {

@@ -8,6 +8,7 @@ import io.tenantgateway.fcgi.FcgiClosedException;
 import io.tenantgateway.fcgi.FcgiProtocolException;
 import io.tenantgateway.fcgi.ProtocolStatus;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -82,6 +83,25 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
 
   NetSocket socket() {
     return socket;
+  }
+
+  /**
+   * @param capacity the expected size
+   * @return a buffer from the socket's (pooled, direct) allocator, for {@link #writeOwned}
+   */
+  ByteBuf allocate(int capacity) {
+    return socket.channelHandlerContext().alloc().directBuffer(capacity);
+  }
+
+  /**
+   * Writes a buffer the socket then owns: the transport writes it as it is and releases it once
+   * written or failed (a heap buffer would be copied into direct memory first).
+   *
+   * @param data a buffer holding one reference, which passes to the socket
+   * @return the write's outcome
+   */
+  Future<Void> writeOwned(ByteBuf data) {
+    return socket.writeMessage(data);
   }
 
   void attach(Exchange x) {
