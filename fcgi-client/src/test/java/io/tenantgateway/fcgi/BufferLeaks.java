@@ -18,7 +18,7 @@ import java.util.logging.Logger;
  * pooled buffer the client never releases (a read buffer's slice kept past its exchange) becomes a
  * report once the garbage collector finds it unreachable.
  */
-final class BufferLeaks {
+public final class BufferLeaks {
 
   private static final List<String> REPORTS = new CopyOnWriteArrayList<>();
   private static final AtomicInteger SENTINELS = new AtomicInteger();
@@ -29,7 +29,7 @@ final class BufferLeaks {
   }
 
   /** Tracks every buffer allocated from now on and collects the leak reports. */
-  static void watch() {
+  public static void watch() {
     // Vert.x turns the detector off when it starts, unless this property names a level
     System.setProperty("io.netty.leakDetection.level", "paranoid");
     ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
@@ -43,8 +43,9 @@ final class BufferLeaks {
    *
    * @return the reports other than the sentinel's, since the last call
    */
-  static List<String> collect() {
-    String marker = "leak-sentinel-" + SENTINELS.incrementAndGet();
+  public static List<String> collect() {
+    String marker = "leak-sentinel-" + SENTINELS.incrementAndGet() + " (left unreleased on purpose: its report proves the"
+      + " detector looked)";
     leak(marker);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (REPORTS.stream().noneMatch(r -> r.contains(marker))) {
@@ -63,6 +64,13 @@ final class BufferLeaks {
     }
     REPORTS.clear();
     return found;
+  }
+
+  /** Stops tracking buffers (the level Vert.x sets: none), for the tests that run after in the same JVM. */
+  public static void unwatch() {
+    ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.DISABLED);
+    System.clearProperty("io.netty.leakDetection.level");
+    REPORTS.clear();
   }
 
   private static void leak(String marker) {
