@@ -599,7 +599,6 @@ class FcgiClientTest {
     // the reader holds the response for several idle timeouts; that is not the backend's silence
     await(vertx.timer(500, TimeUnit.MILLISECONDS));
     assertFalse(failed.get());
-    await(got.future()).end(0);
     Promise<String> ended = Promise.promise();
     Buffer body = Buffer.buffer();
     ctx.runOnContext(v -> {
@@ -608,6 +607,9 @@ class FcgiClientTest {
       response.endHandler(x -> ended.tryComplete(body.toString()));
       response.resume();
     });
+    // the backend's silence counts from the resume, not from the last sign of life before the pause
+    await(vertx.timer(100, TimeUnit.MILLISECONDS));
+    await(got.future()).end(0);
     assertEquals("held", await(ended.future()));
   }
 

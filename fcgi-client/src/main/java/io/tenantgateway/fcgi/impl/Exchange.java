@@ -637,6 +637,10 @@ final class Exchange implements FcgiResponse {
   public FcgiResponse fetch(long amount) {
     if (amount > 0) {
       streamed = true;
+      if (demand == 0) {
+        // the backend's silence is measured from when the caller reads again
+        touch();
+      }
       demand = demand + amount < 0 ? Long.MAX_VALUE : demand + amount;
       dispatch(this::drain);
     }
