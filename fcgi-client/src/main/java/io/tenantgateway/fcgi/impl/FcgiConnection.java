@@ -16,6 +16,7 @@ import io.vertx.core.net.NetSocket;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -29,6 +30,9 @@ import java.util.function.Consumer;
  */
 final class FcgiConnection implements PooledConnection, RecordHandler {
 
+  /** The most STDOUT bytes in flight to an exchange on another event loop before reading stops. */
+  static final int MAX_HANDED_OVER = 256 * 1024;
+
   private final ContextInternal context;
   private final NetSocketInternal socket;
   private final long createdAt = System.currentTimeMillis();
@@ -39,6 +43,10 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
   private volatile boolean open = true;
   /** Reading paused for a response whose caller is behind; written by the exchange holding the connection. */
   private volatile boolean readingPaused;
+  /** The socket itself paused; read and written on the socket's event loop only. */
+  private boolean socketPaused;
+  /** STDOUT bytes handed to an exchange on another event loop that it has not taken in yet. */
+  private final AtomicInteger handedOver = new AtomicInteger();
   private int requestsServed;
 
   FcgiConnection(ContextInternal context, NetSocket socket, Consumer<FcgiConnection> closeCallback) {
@@ -116,10 +124,14 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
     resumeReading();
   }
 
+  /**
+   * Stops reading for a response whose caller is behind. The socket's own flow control is confined
+   * to its event loop: from another loop the pause is a task there.
+   */
   void pauseReading() {
     if (!readingPaused) {
       readingPaused = true;
-      onSocketLoop(socket::pause);
+      onSocketLoop(this::flowControl);
     }
   }
 
@@ -127,11 +139,36 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
   void resumeReading() {
     if (readingPaused) {
       readingPaused = false;
-      onSocketLoop(socket::resume);
+      onSocketLoop(this::flowControl);
     }
   }
 
-  /** Runs an action on the socket's event loop: the socket's own read flow control is confined to it. */
+  /**
+   * On the socket's event loop: pauses the socket while its exchange asks for it, or while more than
+   * {@link #MAX_HANDED_OVER} bytes wait in the queue to an exchange on another loop (which learns only
+   * later that its caller is behind), and resumes it otherwise.
+   */
+  private void flowControl() {
+    boolean wanted = readingPaused || handedOver.get() > MAX_HANDED_OVER;
+    if (wanted != socketPaused) {
+      socketPaused = wanted;
+      if (wanted) {
+        socket.pause();
+      } else {
+        socket.resume();
+      }
+    }
+  }
+
+  /** The exchange took in a chunk; below the bound again, the socket may read on. */
+  private void taken(int size) {
+    int left = handedOver.addAndGet(-size);
+    if (left <= MAX_HANDED_OVER && left + size > MAX_HANDED_OVER) {
+      onSocketLoop(this::flowControl);
+    }
+  }
+
+  /** Runs an action on the socket's event loop. */
   private void onSocketLoop(Runnable action) {
     EventExecutor loop = socket.channelHandlerContext().executor();
     if (loop.inEventLoop()) {
@@ -165,6 +202,7 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
       readBy = null;
       x.dispatch(x::readComplete);
     }
+    flowControl();
   }
 
   private void closedBySocket() {
@@ -189,7 +227,12 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
     Exchange x = current("STDOUT");
     readBy = x;
     ByteBuf owned = data.retainedSlice();
-    x.dispatch(() -> x.stdout(owned));
+    int size = owned.readableBytes();
+    handedOver.addAndGet(size);
+    x.dispatch(() -> {
+      taken(size);
+      x.stdout(owned);
+    });
   }
 
   @Override
