@@ -21,6 +21,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -157,7 +158,10 @@ class DashboardBrowserTest {
     WebElement field = driver.findElement(By.cssSelector("input[type=password][name=token]"));
     field.clear();
     field.sendKeys(token);
+    WebElement page = driver.findElement(By.tagName("html"));
     driver.findElement(By.cssSelector("form[action='/dashboard/login'] button[type=submit]")).click();
+    // the old page is still "complete" until the browser has left it
+    wait.until(ExpectedConditions.stalenessOf(page));
     wait.until(d -> ((JavascriptExecutor) d).executeScript("return document.readyState").equals("complete"));
     visited.add(driver.getCurrentUrl());
   }
