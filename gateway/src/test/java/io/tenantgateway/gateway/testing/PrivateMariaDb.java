@@ -148,6 +148,30 @@ public final class PrivateMariaDb implements AutoCloseable {
    */
   public synchronized void pause() {
     signal("STOP");
+    // the signal is delivered when each thread is next scheduled: a query may still be answered
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_TIMEOUT_MILLIS);
+    while (!allThreadsStopped()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("mariadbd " + process.pid() + " did not stop after SIGSTOP");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  private boolean allThreadsStopped() {
+    try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(process.pid()), "task"))) {
+      return tasks.allMatch(task -> {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          char state = stat.charAt(stat.lastIndexOf(')') + 2);
+          return state == 'T' || state == 't';
+        } catch (IOException e) {
+          return true;
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Lets a {@link #pause() paused} server run again (SIGCONT). */
