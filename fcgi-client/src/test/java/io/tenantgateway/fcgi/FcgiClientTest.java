@@ -1104,6 +1104,13 @@ class FcgiClientTest {
     }
   }
 
+  /** Starts {@link FcgiResponse#sendBody} on the context that sent the request. */
+  private static Future<Void> sendBody(Context ctx, FcgiResponse response, HeldWrites target) {
+    Promise<Void> sent = Promise.promise();
+    ctx.runOnContext(v -> response.sendBody(target).onComplete(sent));
+    return sent.future();
+  }
+
   private static ByteBuf memoryOf(Buffer written) {
     return ((BufferInternal) written).getByteBuf();
   }
@@ -1124,8 +1131,7 @@ class FcgiClientTest {
     Context ctx = newContext();
     FcgiResponse response = await(sendPaused(ctx, endpoint, get("/download.php")));
     HeldWrites target = new HeldWrites(4);
-    Promise<Void> sent = Promise.promise();
-    ctx.runOnContext(v -> response.sendBody(target).onComplete(sent));
+    Future<Void> sent = sendBody(ctx, response, target);
     do {
       waitFor(() -> target.writeQueueFull() || target.ended.future().isComplete(), "the target fills or ends");
       List<Buffer> inFlight = target.inFlight();
@@ -1138,7 +1144,7 @@ class FcgiClientTest {
     } while (!target.ended.future().isComplete());
     ctx.runOnContext(v -> target.completeAll(null));
     waitFor(() -> target.outstanding.isEmpty(), "every write completed");
-    await(sent.future());
+    await(sent);
     assertTrue(target.mostOutstanding <= 4, "the target's back-pressure is honoured: " + target.mostOutstanding);
     byte[][] parts = new byte[blocks][];
     Arrays.fill(parts, block);
@@ -1158,11 +1164,10 @@ class FcgiClientTest {
     Context ctx = newContext();
     FcgiResponse response = await(sendPaused(ctx, endpoint, get("/slow.php")));
     HeldWrites target = new HeldWrites(100);
-    Promise<Void> sent = Promise.promise();
-    ctx.runOnContext(v -> response.sendBody(target).onComplete(sent));
+    Future<Void> sent = sendBody(ctx, response, target);
     waitFor(() -> target.outstanding.size() == 1, "the first chunk is being written");
     ctx.runOnContext(v -> target.completeAll(new IllegalStateException("client gone")));
-    Throwable e = failure(sent.future());
+    Throwable e = failure(sent);
     assertInstanceOf(FcgiClosedException.class, e);
     assertTrue(e.getMessage().contains("client gone"), e.getMessage());
     await(await(got.future()).abortReceived.future());
@@ -1180,9 +1185,8 @@ class FcgiClientTest {
     Context ctx = newContext();
     FcgiResponse response = await(sendPaused(ctx, endpoint, get("/crash.php")));
     HeldWrites target = new HeldWrites(100);
-    Promise<Void> sent = Promise.promise();
-    ctx.runOnContext(v -> response.sendBody(target).onComplete(sent));
-    assertInstanceOf(FcgiClosedException.class, failure(sent.future()));
+    Future<Void> sent = sendBody(ctx, response, target);
+    assertInstanceOf(FcgiClosedException.class, failure(sent));
     assertFalse(target.ended.future().isComplete());
     ctx.runOnContext(v -> target.completeAll(null));
   }

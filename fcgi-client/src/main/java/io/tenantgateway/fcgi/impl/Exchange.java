@@ -272,14 +272,15 @@ final class Exchange implements FcgiResponse {
         fail(e);
         return;
       }
-      if (rest == null || rest.length() == 0) {
+      if (rest == null) {
         data.release();
-        if (rest != null) {
-          phase = Phase.PARSED;
-        }
         return;
       }
       phase = Phase.PARSED;
+      if (rest.length() == 0) {
+        data.release();
+        return;
+      }
       data = data.slice(data.readableBytes() - rest.length(), rest.length());
     }
     if (!announced()) {
