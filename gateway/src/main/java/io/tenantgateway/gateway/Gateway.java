@@ -92,8 +92,10 @@ public final class Gateway {
     GatewayMetrics metrics = new GatewayMetrics();
     // pool starts hold a worker thread for their tens of milliseconds; with hundreds of tenants
     // starting and stopping, the default 20 were all taken and starts queued
-    Vertx vertx = metrics.vertxBuilder(new VertxOptions().setEventLoopPoolSize(loops).setPreferNativeTransport(true)
-      .setWorkerPoolSize(WORKER_THREADS)).build();
+    io.vertx.core.VertxBuilder builder = metrics.vertxBuilder(new VertxOptions().setEventLoopPoolSize(loops)
+      .setPreferNativeTransport(true).setWorkerPoolSize(WORKER_THREADS));
+    io.vertx.core.transport.Transport transport = SharedAcceptorTransport.nativeOrNull();
+    Vertx vertx = (transport == null ? builder : builder.withTransport(transport)).build();
     Gateway gateway;
     try {
       gateway = new Gateway(config, vertx, metrics, TenantRegistry.open(vertx, openStore(config),
