@@ -141,10 +141,7 @@ public final class PoolManager {
    * @return completes when it is RUNNING; failed with {@link PoolUnavailableException}
    */
   public Future<Void> start(PoolSpec spec) {
-    return acquire(spec).map(lease -> {
-      lease.release();
-      return null;
-    });
+    return pools.start(spec);
   }
 
   /**

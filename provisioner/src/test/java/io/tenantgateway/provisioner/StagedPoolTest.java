@@ -1,6 +1,8 @@
 package io.tenantgateway.provisioner;
 
 import io.tenantgateway.provisioner.impl.PoolLayout;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -34,7 +36,7 @@ class StagedPoolTest extends ManagedPoolsTestBase {
    */
   private List<Long> staged() throws IOException {
     String config = PoolLayout.of(runDir, "pt-stage").config().toString();
-    return pids(cmd -> cmd.startsWith("/bin/sh -c read -r go ") && cmd.contains(config));
+    return pids(cmd -> cmd.startsWith("/bin/sh -c echo tenant-gateway-staged-ready && read -r go ") && cmd.contains(config));
   }
 
   private long awaitStaged() throws Exception {
@@ -72,6 +74,61 @@ class StagedPoolTest extends ManagedPoolsTestBase {
       assertEquals(uidOf("tg-pt-stage"), procUid(waiting), "php-fpm runs as the tenant's user");
     }
     assertTrue(staged().isEmpty(), "used once");
+  }
+
+  /**
+   * A staged run's socket listens before php-fpm runs, so the requests waiting for its start are
+   * handed the pool as soon as php-fpm is let run and wait in the backlog while it boots; a first
+   * start, whose socket the binder may not have bound yet, hands them the pool only once it answers.
+   */
+  @Test
+  void aStagedStartHandsTheWaitingRequestThePoolBeforePhpFpmAnswers() throws Exception {
+    PoolSpec spec = spec("pt-stage", docroot, 2, 1);
+    assertEquals(PoolState.RUNNING, await(stateAtLease(spec)), "a first start: leased once RUNNING");
+    waitForState(manager, "pt-stage", PoolState.STOPPED, 10_000);
+    awaitStaged();
+
+    assertEquals(PoolState.STARTING, await(stateAtLease(spec)), "a staged start: leased while php-fpm boots");
+    waitForState(manager, "pt-stage", PoolState.RUNNING, 10_000);
+  }
+
+  /** The operator's start of a staged pool completes once the pool answers, as an unstaged one does. */
+  @Test
+  void anOperatorStartOfAStagedPoolCompletesWhenItRuns() throws Exception {
+    PoolSpec spec = ranAndStopped(2);
+    awaitStaged();
+    await(manager.start(spec));
+    assertEquals(PoolState.RUNNING, status(manager, "pt-stage").state());
+  }
+
+  /** Acquires a lease, notes the pool's state when it is granted, runs info.php on it (200). */
+  private Future<PoolState> stateAtLease(PoolSpec spec) {
+    return manager.acquire(spec).compose(lease -> {
+      PoolState atLease = status(manager, "pt-stage").state();
+      return send(client, lease, docroot, "info.php").andThen(ar -> lease.release()).map(reply -> {
+        assertEquals(200, reply.status(), reply.body());
+        return atLease;
+      });
+    });
+  }
+
+  /**
+   * With more requests waiting than the pool has workers, its ping goes ahead of them into the
+   * backlog: the start it measures ends when php-fpm answers, not after one of the requests ran.
+   */
+  @Test
+  void withMoreWaitingRequestsThanWorkersThePingGoesFirst() throws Exception {
+    PoolSpec one = ranAndStopped(1);
+    awaitStaged();
+    Promise<List<Reply>> replies = Promise.promise();
+    vertx.runOnContext(v -> Future.all(request(manager, client, one, "sleep.php"),
+        request(manager, client, one, "sleep.php"))
+      .map(all -> List.<Reply>of(all.resultAt(0), all.resultAt(1))).onComplete(replies));
+    for (Reply reply : await(replies.future())) {
+      assertEquals("slept", reply.body().trim(), "both served, one after the other by the one worker");
+    }
+    long activation = status(manager, "pt-stage").lastActivationMillis();
+    assertTrue(activation >= 0 && activation < 1_000, "the ping did not wait for a sleep of 1 s: " + activation);
   }
 
   /** As root the staged run is in the tenant's groups (v1: each hierarchy; v2: the one). */

@@ -124,7 +124,7 @@ class NamespacedHostileTenantTest extends HostileTenantTest {
     String config = run.resolve("pools/evil/php-fpm.conf").toString();
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (ProcessHandle.allProcesses().noneMatch(p -> p.info().arguments().map(a -> String.join(" ", a))
-      .filter(a -> a.startsWith("-c read -r go ") && a.contains(config)).isPresent())) {
+      .filter(a -> a.startsWith("-c echo tenant-gateway-staged-ready && read -r go ") && a.contains(config)).isPresent())) {
       assertTrue(System.nanoTime() < deadline, "the next run of evil was staged");
       Thread.sleep(20);
     }

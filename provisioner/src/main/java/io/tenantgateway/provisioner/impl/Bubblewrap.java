@@ -31,7 +31,31 @@ final class Bubblewrap {
   /** Where programs look for daemons' sockets ({@code mysqli.default_socket} is below /var/run). */
   private static final Path VAR_RUN = Path.of("/var/run");
 
+  /**
+   * The arguments for the system's own directories, which belong to root and the operator: read
+   * once, as the gateway starts (a change of /bin or /var/run takes a restart).
+   */
+  private static final List<String> SYSTEM_VIEW = systemView();
+
   private Bubblewrap() {
+  }
+
+  private static List<String> systemView() {
+    List<String> args = new ArrayList<>();
+    for (String dir : MERGED_DIRS) {
+      Path path = Path.of(dir);
+      if (Files.isSymbolicLink(path)) {
+        args.addAll(List.of("--symlink", linkTarget(path), dir));
+      } else if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+        args.addAll(List.of("--ro-bind", dir, dir));
+      }
+    }
+    args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
+      "--perms", "1777", "--tmpfs", "/dev/shm", "--perms", "0755", "--dir", "/run"));
+    if (Files.isSymbolicLink(VAR_RUN)) {
+      args.addAll(List.of("--perms", "0755", "--dir", "/var", "--symlink", linkTarget(VAR_RUN), VAR_RUN.toString()));
+    }
+    return List.copyOf(args);
   }
 
   /**
@@ -50,19 +74,7 @@ final class Bubblewrap {
     for (String tree : SYSTEM_TREES) {
       args.addAll(List.of("--ro-bind", tree, tree));
     }
-    for (String dir : MERGED_DIRS) {
-      Path path = Path.of(dir);
-      if (Files.isSymbolicLink(path)) {
-        args.addAll(List.of("--symlink", linkTarget(path), dir));
-      } else if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-        args.addAll(List.of("--ro-bind", dir, dir));
-      }
-    }
-    args.addAll(List.of("--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
-      "--perms", "1777", "--tmpfs", "/dev/shm", "--perms", "0755", "--dir", "/run"));
-    if (Files.isSymbolicLink(VAR_RUN)) {
-      args.addAll(List.of("--perms", "0755", "--dir", "/var", "--symlink", linkTarget(VAR_RUN), VAR_RUN.toString()));
-    }
+    args.addAll(SYSTEM_VIEW);
     Set<Path> parents = new LinkedHashSet<>();
     List<Path> all = new ArrayList<>(readWrite);
     all.addAll(readOnly);

@@ -53,6 +53,8 @@ final class ManagedPool implements PoolHandle {
   private long uid = -1;
   private long startedAt;
   private Promise<FcgiEndpoint> activation;
+  /** Completed when the start under way answers its ping (a staged start hands out leases before). */
+  private Promise<Void> answered;
   private int waiting;
   private int inFlight;
   private long lastUsed = System.currentTimeMillis();
@@ -218,33 +220,79 @@ final class ManagedPool implements PoolHandle {
       gen = ++generation;
       previous = endpoint;
       endpoint = endpointOf(gen, current.maxChildren());
+      if (answered == null) {
+        answered = Promise.promise();
+      }
     }
     // the previous run's connections: a stop closed them already, a crash left them (closing them
     // at the crash would turn the 502 of its in-flight requests into 503)
     vertx.runOnContext(v -> stopping.accept(previous));
     long spawnedAt = System.nanoTime();
     long[] phases = new long[2];
-    // one blocking task from spawn to the pool in its cgroups, then one hop to the event loop for
-    // the ping, which waits in the gateway's socket's backlog: on a busy machine every hop between
-    // threads costs a scheduling delay. (The join in parallel with the ping was slower: a cgroup move
-    // holds off php-fpm's forks.)
-    vertx.<Void>executeBlocking(() -> {
-      PoolProcess launched = processes.launch(current, layout);
+    // a staged pool is let run here, on the calling thread: php-fpm's boot is the critical path, the
+    // hop to a worker and the check of its command are not. Then one blocking task up to the pool
+    // in its cgroups, then the ping, which waits in the gateway's socket's backlog, and with a
+    // socket known to listen the waiting requests too (docs/ARCHITECTURE.md, "Staged pools").
+    PoolProcess stagedNow = processes.startStagedNow(current);
+    Future<PoolProcess> launched = vertx.executeBlocking(() -> {
+      PoolProcess process = stagedNow != null ? processes.confirm(stagedNow, current, layout)
+        : processes.launch(current, layout);
       phases[0] = System.nanoTime();
-      if (!adopt(launched)) {
+      if (!adopt(process)) {
         throw new java.io.IOException("stopped while starting");
       }
-      confine(launched);
+      confine(process);
       phases[1] = System.nanoTime();
-      return null;
-    }, false)
-      .compose(v -> readiness.apply(this))
-      .onComplete(ar -> {
-        long end = System.nanoTime();
-        LOG.debug("pool {} start phases: launch {} ms, cgroup join {} ms, ping {} ms", current.id(),
-          (phases[0] - spawnedAt) / 1_000_000, (phases[1] - phases[0]) / 1_000_000, (end - phases[1]) / 1_000_000);
-        started(gen, ar.failed() ? ar.cause() : null, (end - spawnedAt) / 1_000_000);
-      });
+      return process;
+    }, false);
+    launched.compose(process -> process.listening() ? admitWithPing(gen, current.maxChildren())
+      : readiness.apply(this)).onComplete(ar -> {
+      long end = System.nanoTime();
+      LOG.debug("pool {} start phases: launch {} ms, cgroup join {} ms, ping {} ms", current.id(),
+        (phases[0] - spawnedAt) / 1_000_000, (phases[1] - phases[0]) / 1_000_000, (end - phases[1]) / 1_000_000);
+      started(gen, ar.failed() ? ar.cause() : null, (end - spawnedAt) / 1_000_000);
+    });
+  }
+
+  /**
+   * Admits the waiting requests and sends the ping, both into the socket's backlog, in the order
+   * php-fpm's workers should take them: the first worker it forks takes the first connection. With a
+   * worker left for the ping the requests go first, so that the first request does not wait for the
+   * next fork; with more requests than workers the ping goes first, so that the activation time it
+   * measures does not include a request's run.
+   */
+  private Future<Void> admitWithPing(long gen, int workers) {
+    boolean requestsFirst;
+    synchronized (this) {
+      requestsFirst = waiting < workers;
+    }
+    if (requestsFirst) {
+      admit(gen);
+    }
+    Future<Void> ready = readiness.apply(this);
+    if (!requestsFirst) {
+      admit(gen);
+    }
+    return ready;
+  }
+
+  /**
+   * Hands the pool's endpoint to the requests waiting for this start before its ping is answered:
+   * its socket listens, so they wait in the backlog beside the ping and php-fpm takes them as it
+   * boots. The pool stays STARTING until the ping is answered; a start that fails then fails them
+   * with the pool's connections (502), never runs them twice.
+   */
+  private void admit(long gen) {
+    Promise<FcgiEndpoint> leases;
+    FcgiEndpoint target;
+    synchronized (this) {
+      if (gen != generation || state != PoolState.STARTING || activation == null) {
+        return;
+      }
+      leases = activation;
+      target = endpoint;
+    }
+    leases.tryComplete(target);
   }
 
   /**
@@ -299,6 +347,7 @@ final class ManagedPool implements PoolHandle {
 
   private void started(long gen, Throwable failure, long millis) {
     Promise<FcgiEndpoint> done;
+    Promise<Void> answer;
     FcgiEndpoint target;
     PoolProcess failedProcess = null;
     Promise<Void> stopWaiter = null;
@@ -312,6 +361,8 @@ final class ManagedPool implements PoolHandle {
       afterCrash = startingAfterCrash;
       done = activation;
       target = endpoint;
+      answer = answered;
+      answered = null;
       if (state == PoolState.STOPPING && process == null && stoppedWhileLaunching != null) {
         // the launch itself failed after a stop was requested: nothing to wait for
         state = PoolState.STOPPED;
@@ -353,14 +404,37 @@ final class ManagedPool implements PoolHandle {
     if (stopWaiter != null) {
       stopWaiter.tryComplete();
     }
+    PoolUnavailableException unavailable = failure == null ? null
+      : new PoolUnavailableException("pool of " + spec.id() + " failed to start: " + failure.getMessage(), 5);
     if (done != null) {
-      if (failure == null) {
+      if (unavailable == null) {
         done.tryComplete(target);
       } else {
-        done.tryFail(new PoolUnavailableException("pool of " + spec.id() + " failed to start: "
-          + failure.getMessage(), 5));
+        done.tryFail(unavailable);
       }
     }
+    if (answer != null) {
+      if (running) {
+        answer.tryComplete();
+      } else {
+        answer.tryFail(unavailable != null ? unavailable
+          : new PoolUnavailableException("pool of " + spec.id() + " was stopped while starting", 1));
+      }
+    }
+  }
+
+  /**
+   * @return completes when the pool is RUNNING: at once, or when the start under way answers its
+   *     ping; failed when that start fails or the pool is neither
+   */
+  synchronized Future<Void> running() {
+    if (state == PoolState.RUNNING) {
+      return Future.succeededFuture();
+    }
+    if (answered != null) {
+      return answered.future();
+    }
+    return Future.failedFuture(new PoolUnavailableException("pool of " + spec.id() + " is " + state, 1));
   }
 
   private void exited(PoolProcess exitedProcess) {

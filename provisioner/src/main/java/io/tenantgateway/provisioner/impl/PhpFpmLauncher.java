@@ -82,7 +82,7 @@ public final class PhpFpmLauncher {
     Command command = command(spec, layout, user);
     Process process = spawn(command.argv(), layout, ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
-    return new PoolProcess(spec.id(), process, user.uid(), command.depth(), output, procs, layout.socket());
+    return new PoolProcess(spec.id(), process, user.uid(), command.depth(), output, procs, layout.socket(), command);
   }
 
   /**
@@ -123,7 +123,23 @@ public final class PhpFpmLauncher {
    * @throws IOException when a path is no longer safe to bind (the staged process is then unusable)
    */
   public boolean matches(StagedPool staged, PoolSpec spec, PoolLayout layout) throws IOException {
-    return staged.spec().equals(spec) && staged.command().equals(command(spec, layout, identity.userFor(spec.id())));
+    return staged.spec().equals(spec) && staged.command().equals(currentCommand(spec, layout));
+  }
+
+  /**
+   * @param pool a pool let run from its staged process on a matching spec
+   * @param spec the pool as it must run now
+   * @param layout its files
+   * @return true when it runs exactly the command a launch would run now (the same paths found
+   *     safe to bind, checked again now)
+   * @throws IOException when a path is no longer safe to bind
+   */
+  public boolean runsCurrentCommand(PoolProcess pool, PoolSpec spec, PoolLayout layout) throws IOException {
+    return pool.command().equals(currentCommand(spec, layout));
+  }
+
+  private Command currentCommand(PoolSpec spec, PoolLayout layout) throws IOException {
+    return command(spec, layout, identity.userFor(spec.id()));
   }
 
   private TenantIdentity.User prepare(PoolSpec spec, PoolLayout layout) throws IOException {
@@ -191,8 +207,11 @@ public final class PhpFpmLauncher {
 
     /** Waits for one line on stdin, then runs the rest (POSIX sh, Debian's dash). */
     private static final String HOLD = "read -r build && exec \"$@\"";
-    /** Waits for one line on descriptor 4, closes it, then runs the rest. */
-    private static final String WAIT = "read -r go <&4 && exec 4<&- && exec \"$@\"";
+    /**
+     * Says it is ready (the socket listens, the sandbox is built), waits for one line on descriptor
+     * 4, closes it, then runs the rest.
+     */
+    private static final String WAIT = "echo " + StagedPool.READY + " && read -r go <&4 && exec 4<&- && exec \"$@\"";
 
     /** @return the whole command */
     List<String> argv() {

@@ -21,9 +21,11 @@ final class PoolProcess {
   private final PoolOutput output;
   private final java.util.List<Path> cgroupProcs;
   private final Path socket;
+  private final PhpFpmLauncher.Command command;
   private volatile long master = -1;
   private volatile long launch;
   private volatile boolean confined;
+  private volatile boolean listening;
 
   /**
    * @param tenant the tenant id
@@ -33,16 +35,23 @@ final class PoolProcess {
    * @param output the reader of its output
    * @param cgroupProcs the {@code cgroup.procs} files of its groups (empty without cgroups)
    * @param socket the pool's socket
+   * @param command the command it runs
    */
   PoolProcess(String tenant, Process spawned, long uid, int depth, PoolOutput output,
-              java.util.List<Path> cgroupProcs, Path socket) {
+              java.util.List<Path> cgroupProcs, Path socket, PhpFpmLauncher.Command command) {
     this.socket = socket;
+    this.command = command;
     this.cgroupProcs = java.util.List.copyOf(cgroupProcs);
     this.tenant = tenant;
     this.spawned = spawned;
     this.uid = uid;
     this.depth = depth;
     this.output = output;
+  }
+
+  /** @return the command it runs */
+  PhpFpmLauncher.Command command() {
+    return command;
   }
 
   /** @return which launch of its tenant this is (1, 2, ...), see PoolProcesses */
@@ -52,6 +61,18 @@ final class PoolProcess {
 
   void launch(long number) {
     this.launch = number;
+  }
+
+  /**
+   * @return true when its socket was known to listen when php-fpm was let run (a staged pool):
+   *     requests may then wait in the backlog while php-fpm boots
+   */
+  boolean listening() {
+    return listening;
+  }
+
+  void listening(boolean known) {
+    this.listening = known;
   }
 
   /** @return true once the pool is in its cgroups */

@@ -13,8 +13,8 @@ import java.nio.file.Path;
 /**
  * Starting and stopping pools, and killing what a pool or a previous gateway run left behind.
  * Which processes are a pool's is decided by the kernel: its cgroups (and, with namespaces, its
- * PID namespace), never a file the tenant could write. Every method blocks: call from worker
- * threads.
+ * PID namespace), never a file the tenant could write. Every method but {@link #startStagedNow}
+ * blocks: call it from worker threads.
  */
 public final class PoolProcesses {
 
@@ -23,7 +23,7 @@ public final class PoolProcesses {
   private final PhpFpmLauncher launcher;
   private final Cgroups cgroups;
   /** Launches per tenant; a lock per tenant orders launches and the kills after an exit. */
-  private final java.util.concurrent.ConcurrentMap<String, long[]> launches =
+  private final java.util.concurrent.ConcurrentMap<String, Launches> launches =
     new java.util.concurrent.ConcurrentHashMap<>();
   private volatile boolean closed;
   /** Pools spawned ahead of their start, by tenant. */
@@ -46,16 +46,94 @@ public final class PoolProcesses {
    * @throws IOException when it cannot be started
    */
   PoolProcess launch(PoolSpec spec, PoolLayout layout) throws IOException {
-    long[] count = launches.computeIfAbsent(spec.id(), id -> new long[1]);
-    synchronized (count) {
-      count[0]++;
+    Launches tenant = launchesOf(spec.id());
+    tenant.lock.lock();
+    try {
       PoolProcess pool = startStaged(spec, layout);
       if (pool == null) {
         pool = launcher.launch(spec, layout);
       }
-      pool.launch(count[0]);
+      pool.launch(++tenant.count);
       return pool;
+    } finally {
+      tenant.lock.unlock();
     }
+  }
+
+  /**
+   * Lets the tenant's staged pool run php-fpm when one is ready for this very spec, without
+   * waiting for anything: callable from an event loop (a one-byte pipe write). Its command is
+   * checked against the file system by {@link #confirm}, which must follow before any request is
+   * sent to it.
+   *
+   * @param spec the pool
+   * @return the started pool; null when no staged pool is ready for the spec, or the tenant's lock
+   *     is held by a launch, staging or kill ({@link #launch} then decides, on a worker thread)
+   */
+  PoolProcess startStagedNow(PoolSpec spec) {
+    Launches tenant = launchesOf(spec.id());
+    if (!tenant.lock.tryLock()) {
+      return null;
+    }
+    try {
+      StagedPool ready = staged.get(spec.id());
+      if (ready == null || !ready.process().isAlive() || !ready.spec().equals(spec)) {
+        return null;
+      }
+      PoolProcess pool = ready.go();
+      staged.remove(spec.id());
+      pool.launch(++tenant.count);
+      return pool;
+    } catch (IOException e) {
+      return null;
+    } finally {
+      tenant.lock.unlock();
+    }
+  }
+
+  /**
+   * Checks, with every symlink check of a launch, that a pool started by {@link #startStagedNow}
+   * runs the command a launch would run now. When it does not, the pool is killed and launched
+   * afresh; when a path is no longer safe to bind, it is killed and the start fails, as a launch
+   * would.
+   *
+   * @param started the pool started from its staged process
+   * @param spec the pool
+   * @param layout its files
+   * @return the pool to use: the started one, or its fresh replacement
+   * @throws IOException when a path is not safe to bind, or the replacement cannot be launched
+   */
+  PoolProcess confirm(PoolProcess started, PoolSpec spec, PoolLayout layout) throws IOException {
+    Launches tenant = launchesOf(spec.id());
+    tenant.lock.lock();
+    try {
+      boolean current;
+      try {
+        current = launcher.runsCurrentCommand(started, spec, layout);
+      } catch (IOException e) {
+        kill(started);
+        throw e;
+      }
+      if (current) {
+        return started;
+      }
+      kill(started);
+      PoolProcess fresh = launcher.launch(spec, layout);
+      fresh.launch(++tenant.count);
+      return fresh;
+    } finally {
+      tenant.lock.unlock();
+    }
+  }
+
+  private Launches launchesOf(String tenant) {
+    return launches.computeIfAbsent(tenant, id -> new Launches());
+  }
+
+  /** The launches of one tenant and the lock that orders them. */
+  private static final class Launches {
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    private long count;
   }
 
   /** @return the tenant's staged pool, now told to go, when it matches the spec; else null */
@@ -93,17 +171,20 @@ public final class PoolProcesses {
    * @param after the launch whose end this follows
    */
   void stageNext(PoolSpec spec, PoolLayout layout, long after) {
-    long[] count = launches.computeIfAbsent(spec.id(), id -> new long[1]);
-    synchronized (count) {
-      if (closed || count[0] != after || staged.containsKey(spec.id())) {
+    Launches tenant = launchesOf(spec.id());
+    tenant.lock.lock();
+    try {
+      if (closed || tenant.count != after || staged.containsKey(spec.id())) {
         return;
       }
-      count[0]++;
+      tenant.count++;
       try {
         staged.put(spec.id(), launcher.stage(spec, layout));
       } catch (IOException | RuntimeException e) {
         LOG.info("pool of {} not staged: {}", spec.id(), e.getMessage());
       }
+    } finally {
+      tenant.lock.unlock();
     }
     if (closed) {
       discardStaged();
@@ -133,9 +214,10 @@ public final class PoolProcesses {
    * @return how many were killed
    */
   int killLeftoversUnlessRelaunched(PoolProcess pool) {
-    long[] count = launches.computeIfAbsent(pool.tenant(), id -> new long[1]);
-    synchronized (count) {
-      if (count[0] != pool.launch()) {
+    Launches tenant = launchesOf(pool.tenant());
+    tenant.lock.lock();
+    try {
+      if (tenant.count != pool.launch()) {
         return 0;
       }
       try {
@@ -145,6 +227,8 @@ public final class PoolProcesses {
         LOG.debug("socket {} not removed: {}", pool.socket(), e.getMessage());
       }
       return killLeftovers(pool.tenant());
+    } finally {
+      tenant.lock.unlock();
     }
   }
 
@@ -257,10 +341,11 @@ public final class PoolProcesses {
    * @param layout its pool's files
    */
   void forget(String tenantId, PoolLayout layout) {
-    long[] count = launches.computeIfAbsent(tenantId, id -> new long[1]);
-    synchronized (count) {
+    Launches tenant = launchesOf(tenantId);
+    tenant.lock.lock();
+    try {
       // a staging queued by the last run's stop must not bring the files back
-      count[0]++;
+      tenant.count++;
       StagedPool ready = staged.remove(tenantId);
       if (ready != null) {
         ready.discard();
@@ -272,6 +357,8 @@ public final class PoolProcesses {
         LOG.warn("files of the deleted tenant {} not removed: {}", tenantId, e.getMessage());
       }
       cgroups.remove(tenantId);
+    } finally {
+      tenant.lock.unlock();
     }
   }
 

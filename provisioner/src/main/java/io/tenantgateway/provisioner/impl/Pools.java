@@ -77,11 +77,29 @@ public final class Pools {
    * @return its managed pool, created (STOPPED) on first use
    */
   public ManagedPoolAccess get(PoolSpec spec) {
-    ManagedPool pool = byId.computeIfAbsent(spec.id(), id -> new ManagedPool(vertx, options, processes, spec,
-      readiness::apply, endpoint -> stopping.accept(endpoint), forwarder));
+    ManagedPool pool = pool(spec);
     return wanted -> pool.isActive() || admit(pool) ? pool.acquire(wanted)
       : Future.failedFuture(new io.tenantgateway.provisioner.PoolUnavailableException("all "
         + options.maxActivePools() + " active pools are busy", 5));
+  }
+
+  /**
+   * Starts a tenant's pool as a request would and waits until it answers its ping.
+   *
+   * @param spec the tenant's pool as it should be
+   * @return completes when it is RUNNING
+   */
+  public Future<Void> start(PoolSpec spec) {
+    ManagedPool pool = pool(spec);
+    return get(spec).acquire(spec).compose(lease -> {
+      lease.release();
+      return pool.running();
+    });
+  }
+
+  private ManagedPool pool(PoolSpec spec) {
+    return byId.computeIfAbsent(spec.id(), id -> new ManagedPool(vertx, options, processes, spec,
+      readiness::apply, endpoint -> stopping.accept(endpoint), forwarder));
   }
 
   /**

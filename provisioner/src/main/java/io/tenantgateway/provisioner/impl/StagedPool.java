@@ -3,15 +3,17 @@ package io.tenantgateway.provisioner.impl;
 import io.tenantgateway.provisioner.PoolSpec;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 
 /**
- * A pool spawned ahead of its start ({@link PhpFpmLauncher#stage}): socket bound, sandbox built, in
- * its cgroups, waiting as root for one line on its stdin before it executes setpriv and php-fpm.
- * Used once, by {@link #go}, or discarded. Its output is read only from {@link #go} on: until then
- * it writes nothing but a failure of bwrap, which the pipe keeps.
+ * A pool spawned ahead of its start ({@link PhpFpmLauncher#stage}): socket bound and listening,
+ * sandbox built, in its cgroups, waiting as root for one line on its stdin before it executes
+ * setpriv and php-fpm. Used once, by {@link #go}, or discarded. Its output up to its ready line is
+ * read by {@link #build}; the rest (php-fpm's) from {@link #go} on.
  *
  * @param spec the pool it was staged for
  * @param command its command
@@ -23,6 +25,11 @@ import java.util.List;
 record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, Process process, long uid, List<Path> cgroupProcs,
                   Path socket) {
 
+  /** The line a staged process writes once its socket listens and its sandbox is built. */
+  static final String READY = "tenant-gateway-staged-ready";
+  private static final long BUILD_TIMEOUT_NANOS = 10_000_000_000L;
+  private static final long POLL_NANOS = 1_000_000L;
+
   /**
    * Lets the staged process, moved into its groups while it was one process, build its socket and
    * sandbox; it then waits for {@link #go}.
@@ -33,6 +40,41 @@ record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, Process process
     OutputStream gate = process.getOutputStream();
     gate.write('\n');
     gate.flush();
+    awaitReady();
+  }
+
+  /**
+   * Reads the staged process's output up to its {@link #READY} line: from then on its socket
+   * listens, so a request may wait in the backlog while php-fpm boots.
+   */
+  private void awaitReady() throws IOException {
+    InputStream out = process.getInputStream();
+    StringBuilder line = new StringBuilder();
+    StringBuilder before = new StringBuilder();
+    long deadline = System.nanoTime() + BUILD_TIMEOUT_NANOS;
+    while (true) {
+      if (out.available() == 0 && process.isAlive()) {
+        if (System.nanoTime() > deadline) {
+          throw new IOException("the sandbox of " + spec.id() + " was not built within "
+            + BUILD_TIMEOUT_NANOS / 1_000_000_000 + " s: " + before.toString().strip());
+        }
+        LockSupport.parkNanos(POLL_NANOS);
+        continue;
+      }
+      int b = out.read();
+      if (b < 0) {
+        throw new IOException("the staged pool of " + spec.id() + " exited before its sandbox was built: "
+          + before.toString().strip());
+      }
+      if (b != '\n') {
+        line.append((char) b);
+      } else if (line.toString().equals(READY)) {
+        return;
+      } else {
+        before.append(line).append('\n');
+        line.setLength(0);
+      }
+    }
   }
 
   /**
@@ -46,8 +88,9 @@ record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, Process process
       go.write('\n');
     }
     PoolProcess pool = new PoolProcess(spec.id(), process, uid, command.depth(),
-      PoolOutput.start(spec.id(), process.getInputStream()), cgroupProcs, socket);
+      PoolOutput.start(spec.id(), process.getInputStream()), cgroupProcs, socket, command);
     pool.confined(true);
+    pool.listening(true);
     return pool;
   }
 
