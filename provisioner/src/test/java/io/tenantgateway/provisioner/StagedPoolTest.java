@@ -101,6 +101,29 @@ class StagedPoolTest extends ManagedPoolsTestBase {
     assertEquals(PoolState.RUNNING, status(manager, "pt-stage").state());
   }
 
+  /**
+   * A stop that comes after the waiting requests were handed a staged pool, before it answered its
+   * ping, stops it for good: nothing waits for the pool any more, so it is not started again, and a
+   * stop asked for is no crash.
+   */
+  @Test
+  void aStopAfterTheRequestsWereHandedTheStartingPoolStopsIt() throws Exception {
+    PoolSpec spec = ranAndStopped(2);
+    awaitStaged();
+    Promise<PoolState> stoppedFrom = Promise.promise();
+    manager.acquire(spec).onComplete(lease -> {
+      PoolState atLease = status(manager, "pt-stage").state();
+      lease.result().release();
+      manager.stop("pt-stage").map(atLease).onComplete(stoppedFrom);
+    });
+    assertEquals(PoolState.STARTING, await(stoppedFrom.future()), "stopped before it answered");
+    assertEquals(PoolState.STOPPED, status(manager, "pt-stage").state());
+    awaitStaged();
+    PoolStatus after = status(manager, "pt-stage");
+    assertEquals(PoolState.STOPPED, after.state(), "not started again");
+    assertEquals(0, after.crashes(), "a stop asked for is no crash");
+  }
+
   /** Acquires a lease, notes the pool's state when it is granted, runs info.php on it (200). */
   private Future<PoolState> stateAtLease(PoolSpec spec) {
     return manager.acquire(spec).compose(lease -> {

@@ -55,6 +55,8 @@ final class ManagedPool implements PoolHandle {
   private Promise<FcgiEndpoint> activation;
   /** Completed when the start under way answers its ping (a staged start hands out leases before). */
   private Promise<Void> answered;
+  /** The start whose requests are sent before its ping is answered ({@link #admit}), or -1. */
+  private long admitted = -1;
   private int waiting;
   private int inFlight;
   private long lastUsed = System.currentTimeMillis();
@@ -135,7 +137,7 @@ final class ManagedPool implements PoolHandle {
         }
       }
       long now = System.currentTimeMillis();
-      if (state == PoolState.RUNNING && !restartWanted) {
+      if ((state == PoolState.RUNNING || state == PoolState.STARTING && admitted == generation) && !restartWanted) {
         return Future.succeededFuture(lease(endpoint));
       }
       if (state == PoolState.FAILED) {
@@ -286,13 +288,17 @@ final class ManagedPool implements PoolHandle {
     Promise<FcgiEndpoint> leases;
     FcgiEndpoint target;
     synchronized (this) {
-      if (gen != generation || state != PoolState.STARTING || activation == null) {
+      if (gen != generation || state != PoolState.STARTING) {
         return;
       }
+      admitted = gen;
       leases = activation;
+      activation = null;
       target = endpoint;
     }
-    leases.tryComplete(target);
+    if (leases != null) {
+      leases.tryComplete(target);
+    }
   }
 
   /**
@@ -302,18 +308,20 @@ final class ManagedPool implements PoolHandle {
    */
   private boolean adopt(PoolProcess launched) {
     Promise<Void> stopWaiter;
-    CompletableFuture<Void> handled;
+    CompletableFuture<Void> handled = new CompletableFuture<>();
     synchronized (this) {
       process = launched;
       lastProcess = launched;
       requestsAtStart = requests;
       uid = launched.uid();
       startedAt = System.currentTimeMillis();
-      handled = launched.onExit().thenAccept(exit -> exited(launched));
       exitHandled = handled;
       stopWaiter = state == PoolState.STOPPING ? stoppedWhileLaunching : null;
       stoppedWhileLaunching = null;
     }
+    // outside the monitor: a master that exited already is handled at once, on this thread, and
+    // must find the state as adopt left it
+    launched.onExit().thenAccept(exit -> exited(launched)).whenComplete((v, e) -> handled.complete(null));
     if (stopWaiter == null) {
       return true;
     }
@@ -369,7 +377,8 @@ final class ManagedPool implements PoolHandle {
         activation = null;
         stopWaiter = stoppedWhileLaunching;
         stoppedWhileLaunching = null;
-      } else if (state == PoolState.STOPPING) {
+      } else if (state == PoolState.STOPPING || state == PoolState.STOPPED) {
+        // stopped on request while starting (the ping then fails): not a crash
         done = null;
       } else if (failure == null && state == PoolState.STARTING) {
         state = PoolState.RUNNING;

@@ -199,9 +199,15 @@ public final class PoolProcesses {
 
   private void discardStaged() {
     for (String tenant : java.util.List.copyOf(staged.keySet())) {
-      StagedPool ready = staged.remove(tenant);
-      if (ready != null) {
-        ready.discard();
+      Launches launches = launchesOf(tenant);
+      launches.lock.lock();
+      try {
+        StagedPool ready = staged.remove(tenant);
+        if (ready != null) {
+          ready.discard();
+        }
+      } finally {
+        launches.lock.unlock();
       }
     }
   }
