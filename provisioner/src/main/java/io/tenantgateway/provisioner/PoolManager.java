@@ -242,7 +242,8 @@ public final class PoolManager {
   private static Future<Void> ping(Vertx vertx, FcgiClient client, io.tenantgateway.provisioner.impl.PoolHandle pool,
                                    long deadline) {
     if (!pool.processAlive()) {
-      return Future.failedFuture("php-fpm exited while starting: " + pool.lastLogLines());
+      return vertx.executeBlocking(pool::lastLogLines, false)
+        .compose(lines -> Future.failedFuture("php-fpm exited while starting: " + lines));
     }
     FcgiParams params = new FcgiParams()
       .add("REQUEST_METHOD", "GET")

@@ -1,6 +1,6 @@
 package io.tenantgateway.gateway.proxy;
 
-import io.tenantgateway.gateway.files.Openat2;
+import io.tenantgateway.provisioner.files.Openat2;
 import jnr.constants.platform.Errno;
 import jnr.constants.platform.OpenFlags;
 

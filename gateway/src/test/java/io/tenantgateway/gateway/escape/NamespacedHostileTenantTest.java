@@ -142,6 +142,61 @@ class NamespacedHostileTenantTest extends HostileTenantTest {
     assertTrue(shell("echo back").contains("back"), "the pool starts again on its own docroot");
   }
 
+  /**
+   * The race on the same swap: the symlink check of a start and bwrap's mount are two steps, so a
+   * tenant that swaps its docroot for a link to the victim's and back, as fast as it can, while its
+   * pool is staged and started over and over, gets the victim's tree mounted at its docroot once the
+   * mount falls on the link and the checks on the real directory, unless the start proves that
+   * what was mounted is what was checked. Each pool that starts is checked through the kernel: the
+   * directory at its docroot inside its sandbox must not be the victim's.
+   */
+  @Test
+  void aDocrootSwappedBackAndForthWhileItsPoolStartsIsNeverMountedOnTheVictimsTree() throws Exception {
+    assertTrue(shell("echo up").contains("up"));
+    java.nio.file.Path docroot = work.resolve("evil/public");
+    Object victims = java.nio.file.Files.getAttribute(work.resolve("victim/public"), "unix:ino");
+    io.tenantgateway.provisioner.PoolSpec spec = gateway().registry().snapshot().sites().get("evil").poolSpec();
+    Process swapper = new ProcessBuilder("setpriv", "--reuid=tg-evil", "--regid=tg-evil", "--init-groups",
+      "/usr/bin/perl", "-e", "my ($d, $t) = @ARGV; my $aside = \"$d.real\"; "
+        + "while (1) { rename($d, $aside) or die \"rename: $!\"; symlink($t, $d) or die \"symlink: $!\"; "
+        + "unlink($d) or die \"unlink: $!\"; rename($aside, $d) or die \"rename back: $!\"; }",
+      docroot.toString(), work.resolve("victim/public").toString()).redirectErrorStream(true).start();
+    int started = 0;
+    try {
+      for (int i = 0; i < 25; i++) {
+        gateway().pools().stop("evil").toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        try {
+          gateway().pools().start(spec).toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException refused) {
+          continue;
+        }
+        started++;
+        java.nio.file.Path inside = java.nio.file.Path.of("/proc/" + status("evil").pid() + "/root" + docroot);
+        assertFalse(victims.equals(java.nio.file.Files.getAttribute(inside, "unix:ino",
+          java.nio.file.LinkOption.NOFOLLOW_LINKS)), "start " + i + " mounted the victim's tree at the docroot");
+      }
+      assertTrue(swapper.isAlive(), () -> "the tenant kept swapping: " + output(swapper));
+    } finally {
+      swapper.destroyForcibly().waitFor();
+      if (java.nio.file.Files.isSymbolicLink(docroot)) {
+        java.nio.file.Files.delete(docroot);
+      }
+      if (java.nio.file.Files.exists(work.resolve("evil/public.real"))) {
+        java.nio.file.Files.move(work.resolve("evil/public.real"), docroot);
+      }
+    }
+    assertTrue(started > 0, "some starts won against the swaps");
+    assertTrue(shell("echo back").contains("back"), "the pool starts again on its own docroot");
+  }
+
+  private static String output(Process process) {
+    try {
+      return new String(process.getInputStream().readAllBytes());
+    } catch (java.io.IOException e) {
+      return e.toString();
+    }
+  }
+
   /** As its own user the tenant moves its docroot aside and puts a link to the victim's in its place. */
   private java.nio.file.Path swapDocrootForALinkToTheVictims() throws Exception {
     java.nio.file.Path docroot = work.resolve("evil/public");

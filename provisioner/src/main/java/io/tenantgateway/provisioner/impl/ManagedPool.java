@@ -30,7 +30,6 @@ final class ManagedPool implements PoolHandle {
 
   private static final Logger LOG = LoggerFactory.getLogger(ManagedPool.class);
   /** How long a failed cgroup move waits to see whether php-fpm exited, ms. */
-  private static final long EXIT_REPORT_WAIT_MS = 500;
 
   private final Vertx vertx;
   private final ProvisionerOptions options;
@@ -230,11 +229,11 @@ final class ManagedPool implements PoolHandle {
     // at the crash would turn the 502 of its in-flight requests into 503)
     vertx.runOnContext(v -> stopping.accept(previous));
     long spawnedAt = System.nanoTime();
-    long[] phases = new long[2];
+    long[] phases = new long[1];
     // a staged pool is let run here, on the calling thread: php-fpm's boot is the critical path, the
     // hop to a worker and the check of its command are not. Then one blocking task up to the pool
-    // in its cgroups, then the ping, which waits in the gateway's socket's backlog, and with a
-    // socket known to listen the waiting requests too (docs/ARCHITECTURE.md, "Staged pools").
+    // adopted (launched pools are in their cgroups), then the ping, which waits in the gateway's socket's backlog, and for a run
+    // staged ahead the waiting requests too (docs/ARCHITECTURE.md, "Staged pools").
     PoolProcess stagedNow = processes.startStagedNow(current);
     Future<PoolProcess> launched = vertx.executeBlocking(() -> {
       PoolProcess process = stagedNow != null ? processes.confirm(stagedNow, current, layout)
@@ -243,15 +242,13 @@ final class ManagedPool implements PoolHandle {
       if (!adopt(process)) {
         throw new java.io.IOException("stopped while starting");
       }
-      confine(process);
-      phases[1] = System.nanoTime();
       return process;
     }, false);
-    launched.compose(process -> process.listening() ? admitWithPing(gen, current.maxChildren())
+    launched.compose(process -> process.stagedAhead() ? admitWithPing(gen, current.maxChildren())
       : readiness.apply(this)).onComplete(ar -> {
       long end = System.nanoTime();
-      LOG.debug("pool {} start phases: launch {} ms, cgroup join {} ms, ping {} ms", current.id(),
-        (phases[0] - spawnedAt) / 1_000_000, (phases[1] - phases[0]) / 1_000_000, (end - phases[1]) / 1_000_000);
+      LOG.debug("pool {} start phases: launch {} ms, ping {} ms", current.id(), (phases[0] - spawnedAt) / 1_000_000,
+        (end - phases[0]) / 1_000_000);
       started(gen, ar.failed() ? ar.cause() : null, (end - spawnedAt) / 1_000_000);
     });
   }
@@ -331,26 +328,6 @@ final class ManagedPool implements PoolHandle {
       return null;
     }, false);
     return false;
-  }
-
-  /**
-   * Moves the pool into its cgroups; a php-fpm that failed at once (bad configuration) is gone
-   * before the move, which then reports only ESRCH: say how it exited instead.
-   */
-  private void confine(PoolProcess launched) throws java.io.IOException, InterruptedException {
-    try {
-      processes.confine(launched);
-    } catch (java.io.IOException e) {
-      if (launched.spawned().waitFor(EXIT_REPORT_WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        throw exitedWhileStarting(launched);
-      }
-      throw e;
-    }
-  }
-
-  private static java.io.IOException exitedWhileStarting(PoolProcess master) {
-    return new java.io.IOException("php-fpm exited while starting (status " + master.exitValue() + "): "
-      + master.lastLinesAfterExit());
   }
 
   private void started(long gen, Throwable failure, long millis) {
@@ -604,7 +581,7 @@ final class ManagedPool implements PoolHandle {
   @Override
   public String lastLogLines() {
     PoolProcess last = lastProcess;
-    return last == null ? "" : last.lastLines();
+    return last == null ? "" : last.isAlive() ? last.lastLines() : last.lastLinesAfterExit();
   }
 
   synchronized PoolStatus status() {

@@ -22,7 +22,8 @@ import java.util.List;
  * root, util-linux {@code setpriv} to the tenant's user {@code tg-<id>}, so that neither the master
  * nor its workers hold root; then php-fpm, whose output (its log with {@code --force-stderr}, its
  * workers' output) comes back through a pipe ({@link PoolOutput}). Where cgroups are writable the
- * pool joins the tenant's groups ({@link #confine}) before any request is sent to it.
+ * pool joins the tenant's groups while it is one process held at its first gate ({@link #stage}),
+ * before any request is sent to it.
  */
 public final class PhpFpmLauncher {
 
@@ -69,7 +70,8 @@ public final class PhpFpmLauncher {
   }
 
   /**
-   * Kills what is left of the tenant's previous pool, prepares its files and spawns it.
+   * Kills what is left of the tenant's previous pool, prepares its files and spawns it: staged (its
+   * socket listening, its sandbox built and checked, in its cgroups), then let run at once.
    *
    * @param spec the pool
    * @param layout its files
@@ -77,12 +79,13 @@ public final class PhpFpmLauncher {
    * @throws IOException when the files cannot be written or the process not started
    */
   public PoolProcess launch(PoolSpec spec, PoolLayout layout) throws IOException {
-    TenantIdentity.User user = prepare(spec, layout);
-    List<Path> procs = cgroups.prepare(spec.id(), spec.limits());
-    Command command = command(spec, layout, user);
-    Process process = spawn(command.argv(), layout, ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-    PoolOutput output = PoolOutput.start(spec.id(), process.getInputStream());
-    return new PoolProcess(spec.id(), process, user.uid(), command.depth(), output, procs, layout.socket(), command);
+    StagedPool staged = stage(spec, layout);
+    try {
+      return staged.go();
+    } catch (IOException e) {
+      staged.discard();
+      throw e;
+    }
   }
 
   /**
@@ -94,7 +97,8 @@ public final class PhpFpmLauncher {
    * @param spec the pool
    * @param layout its files
    * @return the staged pool
-   * @throws IOException when the files cannot be written, the process not started or not confined
+   * @throws IOException when the files cannot be written, the process not started, not confined, or its
+   *     sandbox holds other files than those checked
    */
   public StagedPool stage(PoolSpec spec, PoolLayout layout) throws IOException {
     TenantIdentity.User user = prepare(spec, layout);
@@ -157,22 +161,34 @@ public final class PhpFpmLauncher {
     List<String> sandbox = new ArrayList<>(List.of(SOCKET_BINDER, "-B", "-b", "511", "-a", "0600",
       layout.socket().toString(), FDMOVE, "3", "0", REDIRFD, "-r", "0", "/dev/null"));
     int depth = 0;
+    SandboxMounts mounts = SandboxMounts.NONE;
     Isolation effective = isolationOf(spec, user);
     if (effective == Isolation.NAMESPACES) {
       // bwrap mounts as root and follows symlinks: a tenant that can write its tree's parent could
-      // swap the tree for a link to another tenant's
-      requireNoSymlink("root", spec.root());
+      // swap the tree for a link to another tenant's (checked here, and again inside the sandbox)
+      List<SandboxMounts.Bound> bound = new ArrayList<>(List.of(SandboxMounts.pin("root", spec.root()),
+        SandboxMounts.pin("tmp dir", layout.tmp()), SandboxMounts.pin("configuration", layout.config())));
       List<Path> readOnly = new ArrayList<>(List.of(layout.config()));
       for (Path path : spec.sandbox().readOnlyPaths()) {
         if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          requireNoSymlink("read-only path", path);
+          bound.add(SandboxMounts.pin("read-only path", path));
           readOnly.add(path);
         }
       }
-      readOnly.addAll(sockets(spec));
+      for (Path socket : spec.sandbox().unixSockets()) {
+        if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          SandboxMounts.Bound pinned = SandboxMounts.pin("unix socket", socket);
+          if (pinned.id().type() != io.tenantgateway.provisioner.files.Openat2.S_IFSOCK) {
+            throw new IOException("unix socket " + socket + " of " + spec.id() + " is not a socket: refused");
+          }
+          bound.add(pinned);
+          readOnly.add(socket);
+        }
+      }
       sandbox.addAll(Bubblewrap.arguments(spec.id(), List.of(spec.root(), layout.tmp()), readOnly,
         spec.sandbox().privateNetwork()));
       depth = Bubblewrap.MASTER_DEPTH;
+      mounts = new SandboxMounts(List.copyOf(bound));
     }
     List<String> pool = new ArrayList<>();
     if (user.switchUser()) {
@@ -181,7 +197,7 @@ public final class PhpFpmLauncher {
     }
     pool.addAll(List.of(binary, "--nodaemonize", "--force-stderr", "--fpm-config", layout.config().toString(),
       "--prefix", layout.tmp().toString()));
-    return new Command(sandbox, pool, depth);
+    return new Command(sandbox, pool, depth, mounts);
   }
 
   private static Process spawn(List<String> argv, PoolLayout layout, ProcessBuilder.Redirect input)
@@ -202,8 +218,9 @@ public final class PhpFpmLauncher {
    * @param sandbox socket binder, descriptor moves, bwrap
    * @param pool setpriv and php-fpm
    * @param depth generations from the spawned process to the master
+   * @param mounts what the sandbox binds, to be found in it once built
    */
-  record Command(List<String> sandbox, List<String> pool, int depth) {
+  record Command(List<String> sandbox, List<String> pool, int depth, SandboxMounts mounts) {
 
     /** Waits for one line on stdin, then runs the rest (POSIX sh, Debian's dash). */
     private static final String HOLD = "read -r build && exec \"$@\"";
@@ -212,13 +229,6 @@ public final class PhpFpmLauncher {
      * 4, closes it, then runs the rest.
      */
     private static final String WAIT = "echo " + StagedPool.READY + " && read -r go <&4 && exec 4<&- && exec \"$@\"";
-
-    /** @return the whole command */
-    List<String> argv() {
-      List<String> all = new ArrayList<>(sandbox);
-      all.addAll(pool);
-      return all;
-    }
 
     /**
      * @return the staged command: a shell that waits for a first line on stdin (the gate pipe)
@@ -231,14 +241,6 @@ public final class PhpFpmLauncher {
       all.addAll(List.of("/bin/sh", "-c", WAIT, "tenant-gateway-staged"));
       all.addAll(pool);
       return all;
-    }
-  }
-
-  private static void requireNoSymlink(String what, Path path) throws IOException {
-    Path real = path.toRealPath();
-    if (!real.equals(path.toAbsolutePath().normalize())) {
-      throw new IOException(what + " " + path + " is a symlink or lies under one (" + real
-        + "): refused, since the pool would mount what it points to; use the real path");
     }
   }
 
@@ -258,42 +260,6 @@ public final class PhpFpmLauncher {
       throw new IOException("network: none needs isolation: namespaces (the pool's own network namespace)");
     }
     return effective;
-  }
-
-  /**
-   * @return the tenant's sockets that exist now; each must be a socket reached without a symlink,
-   *     since bwrap binds as root what the path names
-   */
-  private static List<Path> sockets(PoolSpec spec) throws IOException {
-    List<Path> present = new ArrayList<>();
-    for (Path socket : spec.sandbox().unixSockets()) {
-      if (!Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        continue;
-      }
-      if (!socket.toRealPath().equals(socket) || !isSocket(socket)) {
-        throw new IOException("unix socket " + socket + " of " + spec.id() + " is not a socket reached without "
-          + "symlinks: refused");
-      }
-      present.add(socket);
-    }
-    return present;
-  }
-
-  private static boolean isSocket(Path path) throws IOException {
-    int mode = (Integer) Files.getAttribute(path, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-    return (mode & 0170000) == 0140000;
-  }
-
-  /**
-   * Moves a launched pool into its cgroups, every process of its tree, while php-fpm starts up (the
-   * move waits for the kernel); the gateway sends no request before this returns.
-   *
-   * @param pool the launched pool
-   * @throws IOException when the move fails; the pool is then killed
-   */
-  public void confine(PoolProcess pool) throws IOException {
-    joinOrKill(pool.spawned(), pool.cgroupProcs(), pool.tenant());
-    pool.confined(true);
   }
 
   /** Moves a spawned process and its descendants into the groups; kills them all when it cannot. */

@@ -13,6 +13,9 @@ public interface PoolHandle {
   /** @return false once the master exited */
   boolean processAlive();
 
-  /** @return the end of the pool's logs, to explain a failed start */
+  /**
+   * @return the end of the pool's logs, to explain a failed start: once its process is gone, all
+   *     it wrote (waits at most 500 ms for the rest of its output; blocking)
+   */
   String lastLogLines();
 }

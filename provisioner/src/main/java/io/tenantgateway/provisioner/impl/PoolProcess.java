@@ -24,8 +24,7 @@ final class PoolProcess {
   private final PhpFpmLauncher.Command command;
   private volatile long master = -1;
   private volatile long launch;
-  private volatile boolean confined;
-  private volatile boolean listening;
+  private volatile boolean stagedAhead;
 
   /**
    * @param tenant the tenant id
@@ -64,24 +63,17 @@ final class PoolProcess {
   }
 
   /**
-   * @return true when its socket was known to listen when php-fpm was let run (a staged pool):
-   *     requests may then wait in the backlog while php-fpm boots
+   * @return true when it was staged ahead of its start, after a run of the same spec ended: its
+   *     socket listens and the spec has started before, so requests may wait in the backlog while
+   *     php-fpm boots (a first start, or one after a crash, may fail at once: its requests wait for
+   *     its ping and get the reason)
    */
-  boolean listening() {
-    return listening;
+  boolean stagedAhead() {
+    return stagedAhead;
   }
 
-  void listening(boolean known) {
-    this.listening = known;
-  }
-
-  /** @return true once the pool is in its cgroups */
-  boolean confined() {
-    return confined;
-  }
-
-  void confined(boolean inGroups) {
-    this.confined = inGroups;
+  void stagedAhead(boolean ahead) {
+    this.stagedAhead = ahead;
   }
 
   /** @return the pool's socket */

@@ -83,6 +83,7 @@ public final class PoolProcesses {
       PoolProcess pool = ready.go();
       staged.remove(spec.id());
       pool.launch(++tenant.count);
+      pool.stagedAhead(true);
       return pool;
     } catch (IOException e) {
       return null;
@@ -153,7 +154,9 @@ public final class PoolProcesses {
       return null;
     }
     try {
-      return ready.go();
+      PoolProcess pool = ready.go();
+      pool.stagedAhead(true);
+      return pool;
     } catch (IOException e) {
       LOG.debug("staged pool of {} gone: {}", spec.id(), e.getMessage());
       ready.discard();
@@ -235,16 +238,6 @@ public final class PoolProcesses {
       return killLeftovers(pool.tenant());
     } finally {
       tenant.lock.unlock();
-    }
-  }
-
-  /**
-   * @param pool a launched pool
-   * @throws IOException when it cannot join its cgroups (it is then killed)
-   */
-  void confine(PoolProcess pool) throws IOException {
-    if (!pool.confined()) {
-      launcher.confine(pool);
     }
   }
 

@@ -41,6 +41,17 @@ record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, Process process
     gate.write('\n');
     gate.flush();
     awaitReady();
+    command.mounts().verifyInside(sandboxPid(), spec.id());
+  }
+
+  /** @return the shell that waits in the sandbox (the spawned process without one) */
+  private long sandboxPid() throws IOException {
+    ProcessHandle inside = process.toHandle();
+    for (int depth = 0; depth < command.depth(); depth++) {
+      inside = inside.children().findFirst()
+        .orElseThrow(() -> new IOException("the sandbox of " + spec.id() + " is gone"));
+    }
+    return inside.pid();
   }
 
   /**
@@ -89,8 +100,6 @@ record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, Process process
     }
     PoolProcess pool = new PoolProcess(spec.id(), process, uid, command.depth(),
       PoolOutput.start(spec.id(), process.getInputStream()), cgroupProcs, socket, command);
-    pool.confined(true);
-    pool.listening(true);
     return pool;
   }
 

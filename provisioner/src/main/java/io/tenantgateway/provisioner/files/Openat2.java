@@ -1,4 +1,4 @@
-package io.tenantgateway.gateway.files;
+package io.tenantgateway.provisioner.files;
 
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -26,6 +26,16 @@ public final class Openat2 {
   public static final long RESOLVE_NO_SYMLINKS = 0x04;
   /** Nothing outside the directory descriptor's tree, by {@code ..} or by a symlink (EXDEV). */
   public static final long RESOLVE_BENEATH = 0x08;
+  /** The directory descriptor is the root of the lookup, as after a chroot. */
+  public static final long RESOLVE_IN_ROOT = 0x10;
+  /** {@code O_DIRECTORY}. */
+  public static final long O_DIRECTORY = 0200000;
+  /** {@code O_CLOEXEC}. */
+  public static final long O_CLOEXEC = 02000000;
+  /** {@code ELOOP}: a symlink on the way of a {@code RESOLVE_NO_SYMLINKS} lookup. */
+  public static final int ELOOP = 40;
+  /** A socket. */
+  public static final int S_IFSOCK = 0140000;
   /** {@code O_PATH}: a descriptor that only names the file; opening it reads nothing. */
   public static final long O_PATH = 010000000;
 
@@ -40,8 +50,12 @@ public final class Openat2 {
   private static final long OPEN_HOW_SIZE = 24;
   private static final int AT_EMPTY_PATH = 0x1000;
   private static final int STATX_TYPE = 0x1;
+  private static final int STATX_INO = 0x100;
   private static final int STATX_SIZE = 256;
   private static final int STX_MODE = 28;
+  private static final int STX_INO = 32;
+  private static final int STX_DEV_MAJOR = 136;
+  private static final int STX_DEV_MINOR = 140;
   private static final byte[] EMPTY_PATH = {0};
 
   /** The libc calls used; openat2 has no glibc wrapper and goes through syscall(2). */
@@ -111,6 +125,30 @@ public final class Openat2 {
       return -RUNTIME.getLastError();
     }
     return buffer.getShort(STX_MODE) & S_IFMT;
+  }
+
+  /**
+   * Which file a descriptor names, as the kernel tells it: equal identities are the same file.
+   *
+   * @param device the device of its file system, {@code major:minor}
+   * @param inode its inode number
+   * @param type its type bits ({@code st_mode & S_IFMT})
+   */
+  public record FileId(String device, long inode, int type) {
+  }
+
+  /**
+   * @param fd an open descriptor (an {@code O_PATH} one will do)
+   * @return the identity of the file it names, or null when statx fails
+   */
+  public static FileId identity(int fd) {
+    Pointer buffer = STATX.get();
+    if (LIBC.statx(fd, EMPTY_PATH, AT_EMPTY_PATH, STATX_TYPE | STATX_INO, buffer) != 0) {
+      return null;
+    }
+    return new FileId(Integer.toUnsignedString(buffer.getInt(STX_DEV_MAJOR)) + ":"
+      + Integer.toUnsignedString(buffer.getInt(STX_DEV_MINOR)), buffer.getLong(STX_INO),
+      buffer.getShort(STX_MODE) & S_IFMT);
   }
 
   /**
