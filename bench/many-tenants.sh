@@ -127,7 +127,7 @@ count_sockets() { compgen -G "$TMP/run/pools/*/php.sock" | wc -l || true; }
 count_fds() { ls "/proc/$GATEWAY_PID/fd" 2>/dev/null | wc -l || true; }
 # staged next runs (docs/ARCHITECTURE.md, "Staged pools"): the shell each waits in; each holds its
 # pool's socket, and the gateway holds the three descriptors the JDK keeps for a live child process
-count_staged() { pgrep -f -- "^/bin/sh -c read -r go .*$TMP/run/pools/" 2>/dev/null | wc -l || true; }
+count_staged() { pgrep -f -- "^/bin/sh -c echo tenant-gateway-staged-ready && read -r go .*$TMP/run/pools/" 2>/dev/null | wc -l || true; }
 
 # Waits (at most $1 s) until no master runs.
 wait_no_masters() {

@@ -158,6 +158,7 @@ final class ManagedPool implements PoolHandle {
           delay = Math.max(0, notBefore - now);
           startingAfterCrash = state == PoolState.CRASHED;
           state = PoolState.STARTING;
+          admitted = -1;
         }
       }
       if (restartWanted && state == PoolState.RUNNING) {
@@ -441,6 +442,7 @@ final class ManagedPool implements PoolHandle {
         if (activation != null) {
           restartFor = activation;
           state = PoolState.STARTING;
+          admitted = -1;
         }
       } else if (state == PoolState.RUNNING) {
         recordCrashLocked("master exited with status " + exitedProcess.exitValue());

@@ -81,6 +81,7 @@ public final class PhpFpmLauncher {
   public PoolProcess launch(PoolSpec spec, PoolLayout layout) throws IOException {
     StagedPool staged = stage(spec, layout);
     try {
+      staged.awaitReady();
       return staged.go();
     } catch (IOException e) {
       staged.discard();
@@ -90,9 +91,10 @@ public final class PhpFpmLauncher {
 
   /**
    * Does all of a launch but php-fpm's own start: kills what is left of the tenant's previous pool,
-   * prepares its files, spawns the command up to the point where php-fpm would be executed (socket
-   * bound, sandbox built) and moves it into the tenant's cgroups. The process then waits, as root,
-   * for {@link StagedPool#go}; nothing of the tenant runs until then.
+   * prepares its files, spawns the command held at its first gate, moves it into the tenant's
+   * cgroups and lets it on: it binds the socket, builds the sandbox, says it is ready and waits, as
+   * root, for {@link StagedPool#go}; nothing of the tenant runs until then. Returns without waiting
+   * for the build.
    *
    * @param spec the pool
    * @param layout its files

@@ -155,7 +155,8 @@ final class PoolProcess {
     return pid > 0 ? pid : spawned.pid();
   }
 
-  private static long onlyChild(long pid) {
+  /** @return the only child of a process, or -1 (none, several, or gone) */
+  static long onlyChild(long pid) {
     try {
       String children = Files.readString(Path.of("/proc", Long.toString(pid), "task", Long.toString(pid),
         "children")).trim();

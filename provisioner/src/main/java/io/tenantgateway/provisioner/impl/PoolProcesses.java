@@ -61,13 +61,13 @@ public final class PoolProcesses {
   }
 
   /**
-   * Lets the tenant's staged pool run php-fpm when one is ready for this very spec, without
-   * waiting for anything: callable from an event loop (a one-byte pipe write). Its command is
-   * checked against the file system by {@link #confirm}, which must follow before any request is
-   * sent to it.
+   * Lets the tenant's staged pool run php-fpm when one is built for this very spec, without
+   * waiting for anything: callable from an event loop (its output read so far, the check of its
+   * sandbox's files, a one-byte pipe write). Its command is checked against the file system again by
+   * {@link #confirm}, which must follow before any request is sent to it.
    *
    * @param spec the pool
-   * @return the started pool; null when no staged pool is ready for the spec, or the tenant's lock
+   * @return the started pool; null when no staged pool is built for the spec, or the tenant's lock
    *     is held by a launch, staging or kill ({@link #launch} then decides, on a worker thread)
    */
   PoolProcess startStagedNow(PoolSpec spec) {
@@ -77,7 +77,7 @@ public final class PoolProcesses {
     }
     try {
       StagedPool ready = staged.get(spec.id());
-      if (ready == null || !ready.process().isAlive() || !ready.spec().equals(spec)) {
+      if (ready == null || !ready.process().isAlive() || !ready.spec().equals(spec) || !ready.readyNow()) {
         return null;
       }
       PoolProcess pool = ready.go();
@@ -154,6 +154,7 @@ public final class PoolProcesses {
       return null;
     }
     try {
+      ready.awaitReady();
       PoolProcess pool = ready.go();
       pool.stagedAhead(true);
       return pool;

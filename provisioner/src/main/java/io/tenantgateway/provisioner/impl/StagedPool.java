@@ -7,32 +7,68 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.TimeUnit;
 
 /**
- * A pool spawned ahead of its start ({@link PhpFpmLauncher#stage}): socket bound and listening,
- * sandbox built, in its cgroups, waiting as root for one line on its stdin before it executes
- * setpriv and php-fpm. Used once, by {@link #go}, or discarded. Its output up to its ready line is
- * read by {@link #build}; the rest (php-fpm's) from {@link #go} on.
- *
- * @param spec the pool it was staged for
- * @param command its command
- * @param process the spawned process
- * @param uid the uid its master will run as
- * @param cgroupProcs the {@code cgroup.procs} files of its groups, which it has joined
- * @param socket the pool's socket, bound by it
+ * A pool spawned ahead of its start ({@link PhpFpmLauncher#stage}), in its cgroups: it binds its
+ * socket and builds its sandbox, says so on its output, then waits as root for one line on its
+ * stdin before it executes setpriv and php-fpm. Used once, by {@link #go}, or discarded. Its output
+ * up to its ready line is read by {@link #readyNow} and {@link #awaitReady}; the rest (php-fpm's)
+ * from {@link #go} on. Nobody waits for the build: a staging holds no thread while bwrap works.
  */
-record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, Process process, long uid, List<Path> cgroupProcs,
-                  Path socket) {
+final class StagedPool {
 
   /** The line a staged process writes once its socket listens and its sandbox is built. */
   static final String READY = "tenant-gateway-staged-ready";
-  private static final long BUILD_TIMEOUT_NANOS = 10_000_000_000L;
-  private static final long POLL_NANOS = 1_000_000L;
+  private static final long BUILD_TIMEOUT_SECONDS = 10;
+
+  private final PoolSpec spec;
+  private final PhpFpmLauncher.Command command;
+  private final Process process;
+  private final long uid;
+  private final List<Path> cgroupProcs;
+  private final Path socket;
+  private final StringBuilder line = new StringBuilder();
+  private final StringBuilder before = new StringBuilder();
+  private volatile boolean ready;
+  private volatile boolean timedOut;
+
+  /**
+   * @param spec the pool it was staged for
+   * @param command its command
+   * @param process the spawned process
+   * @param uid the uid its master will run as
+   * @param cgroupProcs the {@code cgroup.procs} files of its groups, which it has joined
+   * @param socket the pool's socket, bound by it
+   */
+  StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, Process process, long uid, List<Path> cgroupProcs,
+             Path socket) {
+    this.spec = spec;
+    this.command = command;
+    this.process = process;
+    this.uid = uid;
+    this.cgroupProcs = List.copyOf(cgroupProcs);
+    this.socket = socket;
+  }
+
+  /** @return the pool it was staged for */
+  PoolSpec spec() {
+    return spec;
+  }
+
+  /** @return its command */
+  PhpFpmLauncher.Command command() {
+    return command;
+  }
+
+  /** @return the spawned process */
+  Process process() {
+    return process;
+  }
 
   /**
    * Lets the staged process, moved into its groups while it was one process, build its socket and
-   * sandbox; it then waits for {@link #go}.
+   * sandbox; it then says it is ready and waits for {@link #go}.
    *
    * @throws IOException when the process is gone
    */
@@ -40,67 +76,102 @@ record StagedPool(PoolSpec spec, PhpFpmLauncher.Command command, Process process
     OutputStream gate = process.getOutputStream();
     gate.write('\n');
     gate.flush();
-    awaitReady();
-    command.mounts().verifyInside(sandboxPid(), spec.id());
-  }
-
-  /** @return the shell that waits in the sandbox (the spawned process without one) */
-  private long sandboxPid() throws IOException {
-    ProcessHandle inside = process.toHandle();
-    for (int depth = 0; depth < command.depth(); depth++) {
-      inside = inside.children().findFirst()
-        .orElseThrow(() -> new IOException("the sandbox of " + spec.id() + " is gone"));
-    }
-    return inside.pid();
   }
 
   /**
-   * Reads the staged process's output up to its {@link #READY} line: from then on its socket
-   * listens, so a request may wait in the backlog while php-fpm boots.
+   * Reads what the staged process wrote so far, without waiting.
+   *
+   * @return true once it said it is ready: its socket listens and its sandbox is built
+   * @throws IOException when it ended before (bwrap failed: its message is in the exception)
    */
-  private void awaitReady() throws IOException {
+  synchronized boolean readyNow() throws IOException {
     InputStream out = process.getInputStream();
-    StringBuilder line = new StringBuilder();
-    StringBuilder before = new StringBuilder();
-    long deadline = System.nanoTime() + BUILD_TIMEOUT_NANOS;
-    while (true) {
+    while (!ready) {
       if (out.available() == 0 && process.isAlive()) {
-        if (System.nanoTime() > deadline) {
-          throw new IOException("the sandbox of " + spec.id() + " was not built within "
-            + BUILD_TIMEOUT_NANOS / 1_000_000_000 + " s: " + before.toString().strip());
-        }
-        LockSupport.parkNanos(POLL_NANOS);
-        continue;
+        return false;
       }
       int b = out.read();
       if (b < 0) {
         throw new IOException("the staged pool of " + spec.id() + " exited before its sandbox was built: "
           + before.toString().strip());
       }
-      if (b != '\n') {
-        line.append((char) b);
-      } else if (line.toString().equals(READY)) {
-        return;
-      } else {
-        before.append(line).append('\n');
-        line.setLength(0);
+      take(b);
+    }
+    return true;
+  }
+
+  /**
+   * Waits until the staged process is ready (blocking in a read of its output, no polling); one that
+   * is not ready within 10 s is killed, which ends the wait.
+   *
+   * @throws IOException when it ended before, or took longer
+   */
+  void awaitReady() throws IOException {
+    if (readyNow()) {
+      return;
+    }
+    java.util.concurrent.CompletableFuture.delayedExecutor(BUILD_TIMEOUT_SECONDS, TimeUnit.SECONDS).execute(() -> {
+      if (!ready) {
+        timedOut = true;
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
+    });
+    synchronized (this) {
+      InputStream out = process.getInputStream();
+      while (!ready) {
+        int b = out.read();
+        if (b < 0) {
+          throw new IOException(timedOut ? "the sandbox of " + spec.id() + " was not built within "
+            + BUILD_TIMEOUT_SECONDS + " s: " + before.toString().strip() : "the staged pool of " + spec.id()
+            + " exited before its sandbox was built: " + before.toString().strip());
+        }
+        take(b);
       }
     }
   }
 
+  private void take(int b) {
+    if (b != '\n') {
+      line.append((char) b);
+    } else if (line.toString().equals(READY)) {
+      ready = true;
+    } else {
+      before.append(line).append('\n');
+      line.setLength(0);
+    }
+  }
+
   /**
-   * Lets the staged process run php-fpm.
+   * Lets the staged process run php-fpm, once it is ready and its sandbox holds the files that were
+   * checked ({@link SandboxMounts}): a few system calls, no waiting.
    *
    * @return the pool, now starting
-   * @throws IOException when the process is gone
+   * @throws IOException when the process is gone, or its sandbox holds another file than checked
+   * @throws IllegalStateException when it is not ready yet
    */
   PoolProcess go() throws IOException {
+    if (!readyNow()) {
+      throw new IllegalStateException("the staged pool of " + spec.id() + " is not ready");
+    }
+    command.mounts().verifyInside(sandboxPid(), spec.id());
     try (OutputStream go = process.getOutputStream()) {
       go.write('\n');
     }
-    PoolProcess pool = new PoolProcess(spec.id(), process, uid, command.depth(),
+    return new PoolProcess(spec.id(), process, uid, command.depth(),
       PoolOutput.start(spec.id(), process.getInputStream()), cgroupProcs, socket, command);
-    return pool;
+  }
+
+  /** @return the shell that waits in the sandbox (the spawned process without one) */
+  private long sandboxPid() throws IOException {
+    long pid = process.pid();
+    for (int depth = 0; depth < command.depth() && pid > 0; depth++) {
+      pid = PoolProcess.onlyChild(pid);
+    }
+    if (pid <= 0) {
+      throw new IOException("the sandbox of " + spec.id() + " is gone");
+    }
+    return pid;
   }
 
   /** Kills the staged process and what it spawned (it never ran anything of the tenant) and removes its socket. */
