@@ -37,6 +37,24 @@ class PoolLifecycleTest extends ManagedPoolsTestBase {
     return manager;
   }
 
+  /**
+   * The operator starts a pool and, while it starts, starts it again with a changed spec: the
+   * second start completes once the pool runs the changed spec (the first start's run is stopped
+   * for it as soon as it answers).
+   */
+  @Test
+  void anOperatorStartWithASpecChangedDuringTheStartCompletesWhenTheNewSpecRuns() throws Exception {
+    manager(defaults());
+    Future<Void> first = manager.start(spec("pt-spec", docroot, 2, 60));
+    assertEquals(PoolState.STARTING, status(manager, "pt-spec").state());
+    PoolSpec three = spec("pt-spec", docroot, 3, 60);
+    await(manager.start(three));
+    await(first);
+    assertEquals(PoolState.RUNNING, status(manager, "pt-spec").state());
+    assertTrue(Files.readString(PoolLayout.of(runDir, "pt-spec").config()).contains("pm.max_children = 3"),
+      "the older spec of the first start is not brought back");
+  }
+
   /** Users-only, so that PHP's pids are the host's; namespaced pools are PoolEscapeTest's. */
   private ProvisionerOptions defaults() {
     return ProvisionerOptions.defaults(runDir, TEMPLATE).withIsolation(Isolation.USERS_ONLY);

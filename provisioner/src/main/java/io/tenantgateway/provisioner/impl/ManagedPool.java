@@ -103,6 +103,11 @@ final class ManagedPool implements PoolHandle {
     return endpoint;
   }
 
+  /** @return the spec the pool runs, or will run once a restart for a changed spec is done */
+  synchronized PoolSpec spec() {
+    return spec;
+  }
+
   synchronized PoolState state() {
     return state;
   }

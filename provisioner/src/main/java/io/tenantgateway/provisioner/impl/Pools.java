@@ -93,7 +93,9 @@ public final class Pools {
     ManagedPool pool = pool(spec);
     return get(spec).acquire(spec).compose(lease -> {
       lease.release();
-      return pool.running();
+      // the run that served the lease may stop for a spec changed meanwhile: start it again, with
+      // the newest spec (not this one, which may be the older)
+      return pool.state() == io.tenantgateway.provisioner.PoolState.STOPPING ? start(pool.spec()) : pool.running();
     });
   }
 
