@@ -492,6 +492,7 @@ class GatewayPhpFpmTest {
         Thread.sleep(10);
       }
       long pid = Long.parseLong(Files.readString(marker).trim());
+      assertTrue(pid > 1, "a worker to kill: " + pid);
       new ProcessBuilder("kill", "-9", Long.toString(pid)).inheritIO().start().waitFor();
       RawHttp.Response r = http.readBody(head);
       assertFalse(r.complete(), "a cut response must not look complete");

@@ -100,6 +100,7 @@ class IsolationGatewayTest {
       assertTrue(System.nanoTime() < deadline, "the slow request started");
       Thread.sleep(10);
     }
+    assertTrue(master > 1, "a master to kill: " + master);
     new ProcessBuilder("kill", "-9", Long.toString(master)).start().waitFor();
     assertEquals(502, inFlight.get(20, TimeUnit.SECONDS).status(), "the in-flight request fails, it does not hang");
     assertEquals("other ok", RawHttp.get(port, "other.test", "/ok.php").text(), "other tenants never notice");

@@ -177,6 +177,7 @@ class ObservabilityGatewayTest {
     assertTrue(scrape.contains("gateway_pool_cold_start_seconds_count{tenant=\"obs\"} 1"), scrape);
     assertTrue(scrape.contains("gateway_pool_cold_start_seconds_bucket{tenant=\"obs\",le=\"10.0\"} 1"), scrape);
 
+    assertTrue(master > 1, "a master to kill: " + master);
     new ProcessBuilder("kill", "-9", Long.toString(master)).start().waitFor();
     waitFor(() -> gateway.metrics().registry().scrape().contains("gateway_pool_crashes_total{tenant=\"obs\"} 1.0"));
     waitFor(() -> {

@@ -24,6 +24,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
@@ -236,7 +237,9 @@ final class PhpFpmTestSupport {
       || ids.stream().anyMatch(id -> cmd.equals("php-fpm: pool " + id))));
   }
 
+  /** SIGKILL to one process: refuses a pid that is not one (kill -9 -1, as root, kills every process). */
   static void kill9(long pid) throws Exception {
+    assertTrue(pid > 1, "a process to kill: " + pid);
     new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor(5, TimeUnit.SECONDS);
   }
 

@@ -244,7 +244,9 @@ abstract class HostileTenantTest {
     }
   }
 
+  /** SIGKILL to one process: refuses a pid that is not one (kill -9 -1, as root, kills every process). */
   static void kill9(long pid) throws Exception {
+    assertTrue(pid > 1, "a process to kill: " + pid);
     new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
   }
 
