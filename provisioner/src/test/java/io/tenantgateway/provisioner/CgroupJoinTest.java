@@ -97,6 +97,8 @@ class CgroupJoinTest extends ManagedPoolsTestBase {
     assertEquals(200, await(request(manager, client, spec, "info.php")).status());
 
     long master = status(manager, "pt-cgroup").pid();
+    // the first worker may answer while the master still forks the others
+    waitFor("pm = static to fork max_children workers", 10_000, () -> children(master).size() == 3);
     List<Long> pool = new ArrayList<>(children(master));
     assertEquals(3, pool.size(), "pm = static forks max_children workers");
     pool.add(master);
