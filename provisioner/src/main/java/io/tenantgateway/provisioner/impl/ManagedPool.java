@@ -235,7 +235,7 @@ final class ManagedPool implements PoolHandle {
     // at the crash would turn the 502 of its in-flight requests into 503)
     vertx.runOnContext(v -> stopping.accept(previous));
     long spawnedAt = System.nanoTime();
-    long[] phases = new long[1];
+    long[] launchedAt = new long[1];
     // a staged pool is let run here, on the calling thread: php-fpm's boot is the critical path, the
     // hop to a worker and the check of its command are not. Then one blocking task up to the pool
     // adopted (launched pools are in their cgroups), then the ping, which waits in the gateway's socket's backlog, and for a run
@@ -244,7 +244,7 @@ final class ManagedPool implements PoolHandle {
     Future<PoolProcess> launched = vertx.executeBlocking(() -> {
       PoolProcess process = stagedNow != null ? processes.confirm(stagedNow, current, layout)
         : processes.launch(current, layout);
-      phases[0] = System.nanoTime();
+      launchedAt[0] = System.nanoTime();
       if (!adopt(process)) {
         throw new java.io.IOException("stopped while starting");
       }
@@ -253,8 +253,8 @@ final class ManagedPool implements PoolHandle {
     launched.compose(process -> process.stagedAhead() ? admitWithPing(gen, current.maxChildren())
       : readiness.apply(this)).onComplete(ar -> {
       long end = System.nanoTime();
-      LOG.debug("pool {} start phases: launch {} ms, ping {} ms", current.id(), (phases[0] - spawnedAt) / 1_000_000,
-        (end - phases[0]) / 1_000_000);
+      LOG.debug("pool {} start phases: launch {} ms, ping {} ms", current.id(),
+        (launchedAt[0] - spawnedAt) / 1_000_000, (end - launchedAt[0]) / 1_000_000);
       started(gen, ar.failed() ? ar.cause() : null, (end - spawnedAt) / 1_000_000);
     });
   }

@@ -80,10 +80,9 @@ public final class PoolProcesses {
       if (ready == null || !ready.process().isAlive() || !ready.spec().equals(spec) || !ready.readyNow()) {
         return null;
       }
-      PoolProcess pool = ready.go();
+      PoolProcess pool = goAhead(ready);
       staged.remove(spec.id());
       pool.launch(++tenant.count);
-      pool.stagedAhead(true);
       return pool;
     } catch (IOException e) {
       return null;
@@ -127,6 +126,13 @@ public final class PoolProcesses {
     }
   }
 
+  /** Lets a pool staged ahead of its start run php-fpm (it is built). */
+  private static PoolProcess goAhead(StagedPool ready) throws IOException {
+    PoolProcess pool = ready.go();
+    pool.stagedAhead(true);
+    return pool;
+  }
+
   private Launches launchesOf(String tenant) {
     return launches.computeIfAbsent(tenant, id -> new Launches());
   }
@@ -155,9 +161,7 @@ public final class PoolProcesses {
     }
     try {
       ready.awaitReady();
-      PoolProcess pool = ready.go();
-      pool.stagedAhead(true);
-      return pool;
+      return goAhead(ready);
     } catch (IOException e) {
       LOG.debug("staged pool of {} gone: {}", spec.id(), e.getMessage());
       ready.discard();
