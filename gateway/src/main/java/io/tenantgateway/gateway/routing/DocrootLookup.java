@@ -15,7 +15,8 @@ import java.nio.file.attribute.BasicFileAttributes;
  * one statx of the {@code O_PATH} descriptor answer both questions (no link, so the file is where
  * its path says, inside the docroot). A path with a link on the way falls back to the real path.
  * The answer is advice for routing, as nginx's {@code try_files}; the static file server and PHP
- * open the file themselves, where the boundary holds.
+ * open the file themselves, where the boundary holds. Files and directories found on the first
+ * path are kept a moment in the tenant's {@link LookupCache}.
  */
 final class DocrootLookup {
 
@@ -49,6 +50,9 @@ final class DocrootLookup {
     }
   }
 
+  private static final Entry FILE = new Entry(Kind.FILE, Place.DOCROOT);
+  private static final Entry DIRECTORY = new Entry(Kind.DIRECTORY, Place.DOCROOT);
+  private static final Entry OTHER = new Entry(Kind.OTHER, Place.DOCROOT);
   private static final long PATH_FLAGS = Openat2.O_PATH | OpenFlags.O_CLOEXEC.longValue();
   private static final int ELOOP = Errno.ELOOP.intValue();
 
@@ -61,6 +65,11 @@ final class DocrootLookup {
    * @return what it names and where that lies
    */
   static Entry of(TenantSite site, String path) {
+    LookupCache cache = site.lookups();
+    Entry kept = cache.get(path);
+    if (kept != null) {
+      return kept;
+    }
     int fd = Openat2.open(Openat2.AT_FDCWD, site.realDocroot() + path, PATH_FLAGS,
       Openat2.RESOLVE_NO_SYMLINKS | Openat2.RESOLVE_NO_MAGICLINKS);
     if (fd == -ELOOP) {
@@ -71,8 +80,11 @@ final class DocrootLookup {
     }
     try {
       int type = Openat2.fileType(fd);
-      return new Entry(type == Openat2.S_IFREG ? Kind.FILE : type == Openat2.S_IFDIR ? Kind.DIRECTORY : Kind.OTHER,
-        Place.DOCROOT);
+      Entry found = type == Openat2.S_IFREG ? FILE : type == Openat2.S_IFDIR ? DIRECTORY : OTHER;
+      if (found != OTHER) {
+        cache.put(path, found);
+      }
+      return found;
     } finally {
       Openat2.close(fd);
     }

@@ -110,6 +110,23 @@ class SymlinkFlipTest {
     assertEquals(404, r.status(), r.text());
   }
 
+  @Test
+  void aFileMappedAMomentAgoAndThenReplacedByALinkOrAFifoIsNotServed() throws Exception {
+    Path plain = site.docroot.resolve("uploads/plain.txt");
+    Files.writeString(plain, "PLAIN\n");
+    assertEquals("PLAIN", RawHttp.get(port, "site.test", "/uploads/plain.txt").text().trim(),
+      "the lookup is now kept (LookupCache)");
+    Path next = plain.resolveSibling("plain.next");
+    Files.createSymbolicLink(next, Path.of("../../outside/secret.txt"));
+    Files.move(next, plain, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    RawHttp.Response linked = RawHttp.get(port, "site.test", "/uploads/plain.txt");
+    assertEquals(404, linked.status(), linked.text());
+    Files.delete(plain);
+    assertEquals(0, new ProcessBuilder("mkfifo", plain.toString()).start().waitFor());
+    RawHttp.Response fifo = RawHttp.get(port, "site.test", "/uploads/plain.txt");
+    assertEquals(404, fifo.status(), fifo.text());
+  }
+
   @ParameterizedTest
   @CsvSource({"/uploads/flip.txt, INSIDE", "/uploads/d/secret.txt, INSIDE-COPY"})
   void aFlippedLinkNeverServesTheOutside(String target, String inside) throws IOException {

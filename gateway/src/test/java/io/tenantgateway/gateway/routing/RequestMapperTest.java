@@ -310,6 +310,51 @@ class RequestMapperTest {
     }
   }
 
+  /** The lookups kept a moment ({@link LookupCache}), on a site whose clock the test moves. */
+  @Nested
+  class KeptLookups {
+
+    private final java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+
+    private TenantSite site(Path docroot) {
+      return new TenantSite(Sites.site(docroot, "scripts", "index.php").tenant(), now::get);
+    }
+
+    @Test
+    void aNewFileIsMappedAtOnce(@TempDir Path fresh) throws IOException {
+      TenantSite site = site(fresh);
+      assertEquals(refused(404), mapper.map(site, "/new.php"));
+      write(fresh.resolve("new.php"));
+      assertEquals(new Mapping.Script("/new.php", fresh.resolve("new.php"), null, "/new.php"),
+        mapper.map(site, "/new.php"), "a missing path is not kept");
+    }
+
+    @Test
+    void aRemovedFileIsMappedAsFoundUntilTheLookupExpires(@TempDir Path fresh) throws IOException {
+      write(fresh.resolve("gone.php"));
+      TenantSite site = site(fresh);
+      Mapping found = new Mapping.Script("/gone.php", fresh.resolve("gone.php"), null, "/gone.php");
+      assertEquals(found, mapper.map(site, "/gone.php"));
+      Files.delete(fresh.resolve("gone.php"));
+      now.addAndGet(LookupCache.VALIDITY_NANOS - 1);
+      assertEquals(found, mapper.map(site, "/gone.php"), "PHP answers 404 for it meanwhile");
+      now.incrementAndGet();
+      assertEquals(refused(404), mapper.map(site, "/gone.php"));
+    }
+
+    @Test
+    void aPathThroughALinkIsLookedUpEveryTime(@TempDir Path fresh) throws IOException {
+      write(fresh.resolve("real.php"));
+      Path link = Files.createSymbolicLink(fresh.resolve("alias.php"), Path.of("real.php"));
+      TenantSite site = site(fresh);
+      assertEquals(new Mapping.Script("/alias.php", fresh.resolve("alias.php"), null, "/alias.php"),
+        mapper.map(site, "/alias.php"));
+      Files.delete(link);
+      Files.createSymbolicLink(link, outside.resolve("secret.php"));
+      assertEquals(refused(404), mapper.map(site, "/alias.php"), "the link now leaves the docroot");
+    }
+  }
+
   @Nested
   class Scripts {
 
