@@ -280,6 +280,73 @@ class FcgiClientTest {
     assertEquals(List.of(), server.violations);
   }
 
+  /**
+   * The END_REQUEST that frees a connection hands it to the next waiting request, inside the read
+   * of that connection. The next request is written to the application at once, not when the read
+   * completes: the worker then runs it while the finished response is still being written to its
+   * client (issue 12).
+   */
+  @Test
+  void aQueuedRequestReachesTheApplicationBeforeTheResponseThatFreedItsConnectionIsDelivered() throws Exception {
+    Path path = tmp.resolve("raw.sock");
+    try (java.nio.channels.ServerSocketChannel listener =
+           java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      listener.bind(java.net.UnixDomainSocketAddress.of(path));
+      client(new FcgiClientOptions());
+      FcgiEndpoint endpoint = FcgiEndpoint.unix(path.toString(), 1);
+      CompletableFuture<Integer> sentBeforeDelivery = new CompletableFuture<>();
+      java.nio.channels.SocketChannel[] app = new java.nio.channels.SocketChannel[1];
+      newContext().runOnContext(v -> {
+        client.send(endpoint, get("/first.php")).onComplete(ar -> {
+          try {
+            sentBeforeDelivery.complete(app[0].read(java.nio.ByteBuffer.allocate(64)));
+            ar.result().handler(chunk -> { }).resume();
+          } catch (Exception e) {
+            sentBeforeDelivery.completeExceptionally(e);
+          }
+        });
+        client.send(endpoint, get("/second.php"));
+      });
+      app[0] = listener.accept();
+      readOneRequest(app[0]);
+      app[0].configureBlocking(false);
+      byte[] headers = "Content-Type: text/plain\r\n\r\nfirst".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+      java.nio.ByteBuffer answer = java.nio.ByteBuffer.allocate(3 * 8 + headers.length + 8);
+      answer.put(new byte[] {1, 6, 0, 1, 0, (byte) headers.length, 0, 0}).put(headers)
+        .put(new byte[] {1, 6, 0, 1, 0, 0, 0, 0})
+        .put(new byte[] {1, 3, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}).flip();
+      while (answer.hasRemaining()) {
+        app[0].write(answer);
+      }
+      assertTrue(sentBeforeDelivery.get(WAIT_SECONDS, TimeUnit.SECONDS) > 0,
+        "the second request was in the application's socket when the first response was delivered");
+      app[0].close();
+    }
+  }
+
+  /** Reads records (blocking) up to the empty STDIN record that ends a request. */
+  private static void readOneRequest(java.nio.channels.SocketChannel channel) throws java.io.IOException {
+    while (true) {
+      java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(8);
+      while (header.hasRemaining()) {
+        if (channel.read(header) < 0) {
+          throw new java.io.EOFException();
+        }
+      }
+      int type = header.get(1);
+      int length = (header.get(4) & 0xFF) << 8 | header.get(5) & 0xFF;
+      java.nio.ByteBuffer content = java.nio.ByteBuffer.allocate(length + (header.get(6) & 0xFF));
+      while (content.hasRemaining()) {
+        if (channel.read(content) < 0) {
+          throw new java.io.EOFException();
+        }
+      }
+      if (type == 5 && length == 0) {
+        return;
+      }
+    }
+  }
+
   @Test
   void normalResponseOverTcp() {
     normalResponse(tcp(4));

@@ -2,6 +2,7 @@ package io.tenantgateway.fcgi.impl;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.tenantgateway.fcgi.FcgiClosedException;
@@ -103,13 +104,21 @@ final class FcgiConnection implements PooledConnection, RecordHandler {
 
   /**
    * Writes a buffer the socket then owns: the transport writes it as it is and releases it once
-   * written or failed (a heap buffer would be copied into direct memory first).
+   * written or failed (a heap buffer would be copied into direct memory first). On the socket's
+   * event loop it is flushed at once, even inside a read of this socket, where Vert.x would hold
+   * it until the read completes: a request handed this connection by the END_REQUEST just read
+   * then reaches its worker before the finished response is written to its client.
    *
    * @param data a buffer holding one reference, which passes to the socket
    * @return the write's outcome
    */
   Future<Void> writeOwned(ByteBuf data) {
-    return socket.writeMessage(data);
+    Future<Void> written = socket.writeMessage(data);
+    ChannelHandlerContext handler = socket.channelHandlerContext();
+    if (handler.executor().inEventLoop()) {
+      handler.flush();
+    }
+    return written;
   }
 
   void attach(Exchange x) {
