@@ -16,7 +16,7 @@ import java.nio.file.attribute.BasicFileAttributes;
  * its path says, inside the docroot). A path with a link on the way falls back to the real path.
  * The answer is advice for routing, as nginx's {@code try_files}; the static file server and PHP
  * open the file themselves, where the boundary holds. Files and directories found on the first
- * path are kept a moment in the tenant's {@link LookupCache}.
+ * path are kept a moment in a {@link LookupCache}.
  */
 final class DocrootLookup {
 
@@ -60,13 +60,13 @@ final class DocrootLookup {
   }
 
   /**
+   * @param cache lookups kept a moment; a file or directory found with no link on the way joins it
    * @param site the tenant
    * @param path a normalised request path (leading slash, no dot segments)
    * @return what it names and where that lies
    */
-  static Entry of(TenantSite site, String path) {
-    LookupCache cache = site.lookups();
-    Entry kept = cache.get(path);
+  static Entry of(LookupCache cache, TenantSite site, String path) {
+    Entry kept = cache.get(site, path);
     if (kept != null) {
       return kept;
     }
@@ -82,7 +82,7 @@ final class DocrootLookup {
       int type = Openat2.fileType(fd);
       Entry found = type == Openat2.S_IFREG ? FILE : type == Openat2.S_IFDIR ? DIRECTORY : OTHER;
       if (found != OTHER) {
-        cache.put(path, found);
+        cache.put(site, path, found);
       }
       return found;
     } finally {

@@ -30,13 +30,25 @@ import java.util.regex.Pattern;
  * {@code read_only_paths}, and PHP sources that are not exactly {@code .php} (never served as text).
  *
  * <p>Runs on the event loop: one openat2 and one statx per file looked up ({@link DocrootLookup}), like
- * nginx's {@code stat}.
+ * nginx's {@code stat}, unless the lookup was made less than a second ago ({@link LookupCache}).
  */
 public final class RequestMapper {
 
   private static final Pattern PHP_LIKE = Pattern.compile(".*\\.(php\\d*|phtml|phar|inc)[. ]*");
   private static final String FALLBACK_INDEX = "index.html";
   private static final String PATH_SAFE = "-._~!$&'()*+,;=:@/";
+
+  private final LookupCache lookups;
+
+  /** A mapper whose lookups are kept a moment ({@link LookupCache}). */
+  public RequestMapper() {
+    this(new LookupCache());
+  }
+
+  /** @param lookups where lookups are kept a moment */
+  RequestMapper(LookupCache lookups) {
+    this.lookups = lookups;
+  }
 
   /**
    * @param site the tenant
@@ -58,7 +70,7 @@ public final class RequestMapper {
       String scriptName = path.substring(0, split + 4);
       return script(site, scriptName, path.substring(split + 4), scriptName);
     }
-    DocrootLookup.Entry entry = DocrootLookup.of(site, path);
+    DocrootLookup.Entry entry = DocrootLookup.of(lookups, site, path);
     if (path.endsWith("/")) {
       if (entry.isDirectory()) {
         return entry.inDocroot() ? directoryIndex(site, path) : new Mapping.Refused(404);
@@ -83,11 +95,11 @@ public final class RequestMapper {
 
   private Mapping directoryIndex(TenantSite site, String path) {
     String index = path + site.tenant().routing().index();
-    if (DocrootLookup.of(site, index).isFile()) {
+    if (DocrootLookup.of(lookups, site, index).isFile()) {
       return script(site, index, null, index);
     }
     String html = path + FALLBACK_INDEX;
-    DocrootLookup.Entry entry = DocrootLookup.of(site, html);
+    DocrootLookup.Entry entry = DocrootLookup.of(lookups, site, html);
     if (entry.isFile()) {
       return staticFile(site, html, FALLBACK_INDEX, entry);
     }
@@ -100,7 +112,7 @@ public final class RequestMapper {
   }
 
   private Mapping script(TenantSite site, String scriptName, String pathInfo, String documentUri) {
-    DocrootLookup.Entry entry = DocrootLookup.of(site, scriptName);
+    DocrootLookup.Entry entry = DocrootLookup.of(lookups, site, scriptName);
     if (!entry.isFile() || !entry.inDocroot()) {
       return new Mapping.Refused(404);
     }

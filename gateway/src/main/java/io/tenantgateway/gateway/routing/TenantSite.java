@@ -11,7 +11,6 @@ import io.tenantgateway.provisioner.PoolSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.function.LongSupplier;
 
 /**
  * A tenant as the request path needs it: the definition plus values derived once per registry
@@ -28,22 +27,12 @@ public final class TenantSite {
   private final PoolSpec poolSpec;
   private final PoolLease backendLease;
   private final ConcurrencyLimit concurrency;
-  private final LookupCache lookups;
 
   /**
    * @param tenant the validated tenant
    */
   public TenantSite(Tenant tenant) {
-    this(tenant, System::nanoTime);
-  }
-
-  /**
-   * @param tenant the validated tenant
-   * @param clock the clock of its {@link LookupCache}, nanoseconds
-   */
-  TenantSite(Tenant tenant, LongSupplier clock) {
     this.tenant = tenant;
-    this.lookups = new LookupCache(clock);
     this.docroot = Path.of(tenant.docroot());
     this.realDocroot = realPathOrSelf(docroot);
     this.realReadOnlyPaths = tenant.readOnlyPaths().stream().map(p -> realPathOrSelf(Path.of(p))).toList();
@@ -99,11 +88,6 @@ public final class TenantSite {
   /** @return the lease of every request to the unmanaged backend, or null for a managed pool */
   public PoolLease backendLease() {
     return backendLease;
-  }
-
-  /** @return the docroot lookups kept a moment for routing */
-  LookupCache lookups() {
-    return lookups;
   }
 
   /** @return the cap on the tenant's script requests in flight ({@code limits.max_concurrent}) */

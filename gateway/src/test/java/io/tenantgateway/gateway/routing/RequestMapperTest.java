@@ -315,9 +315,10 @@ class RequestMapperTest {
   class KeptLookups {
 
     private final java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    private final RequestMapper mapper = new RequestMapper(new LookupCache(now::get));
 
     private TenantSite site(Path docroot) {
-      return new TenantSite(Sites.site(docroot, "scripts", "index.php").tenant(), now::get);
+      return Sites.site(docroot, "scripts", "index.php");
     }
 
     @Test
