@@ -29,10 +29,18 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.io.EOFException;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -289,17 +297,17 @@ class FcgiClientTest {
   @Test
   void aQueuedRequestReachesTheApplicationBeforeTheResponseThatFreedItsConnectionIsDelivered() throws Exception {
     Path path = tmp.resolve("raw.sock");
-    try (java.nio.channels.ServerSocketChannel listener =
-           java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-      listener.bind(java.net.UnixDomainSocketAddress.of(path));
+    try (ServerSocketChannel listener =
+           ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      listener.bind(UnixDomainSocketAddress.of(path));
       client(new FcgiClientOptions());
       FcgiEndpoint endpoint = FcgiEndpoint.unix(path.toString(), 1);
       CompletableFuture<Integer> sentBeforeDelivery = new CompletableFuture<>();
-      java.nio.channels.SocketChannel[] app = new java.nio.channels.SocketChannel[1];
+      SocketChannel[] app = new SocketChannel[1];
       newContext().runOnContext(v -> {
         client.send(endpoint, get("/first.php")).onComplete(ar -> {
           try {
-            sentBeforeDelivery.complete(app[0].read(java.nio.ByteBuffer.allocate(64)));
+            sentBeforeDelivery.complete(app[0].read(ByteBuffer.allocate(64)));
             ar.result().handler(chunk -> { }).resume();
           } catch (Exception e) {
             sentBeforeDelivery.completeExceptionally(e);
@@ -310,8 +318,8 @@ class FcgiClientTest {
       app[0] = listener.accept();
       readOneRequest(app[0]);
       app[0].configureBlocking(false);
-      byte[] headers = "Content-Type: text/plain\r\n\r\nfirst".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-      java.nio.ByteBuffer answer = java.nio.ByteBuffer.allocate(3 * 8 + headers.length + 8);
+      byte[] headers = "Content-Type: text/plain\r\n\r\nfirst".getBytes(StandardCharsets.ISO_8859_1);
+      ByteBuffer answer = ByteBuffer.allocate(3 * 8 + headers.length + 8);
       answer.put(new byte[] {1, 6, 0, 1, 0, (byte) headers.length, 0, 0}).put(headers)
         .put(new byte[] {1, 6, 0, 1, 0, 0, 0, 0})
         .put(new byte[] {1, 3, 0, 1, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}).flip();
@@ -325,20 +333,20 @@ class FcgiClientTest {
   }
 
   /** Reads records (blocking) up to the empty STDIN record that ends a request. */
-  private static void readOneRequest(java.nio.channels.SocketChannel channel) throws java.io.IOException {
+  private static void readOneRequest(SocketChannel channel) throws IOException {
     while (true) {
-      java.nio.ByteBuffer header = java.nio.ByteBuffer.allocate(8);
+      ByteBuffer header = ByteBuffer.allocate(8);
       while (header.hasRemaining()) {
         if (channel.read(header) < 0) {
-          throw new java.io.EOFException();
+          throw new EOFException();
         }
       }
       int type = header.get(1);
       int length = (header.get(4) & 0xFF) << 8 | header.get(5) & 0xFF;
-      java.nio.ByteBuffer content = java.nio.ByteBuffer.allocate(length + (header.get(6) & 0xFF));
+      ByteBuffer content = ByteBuffer.allocate(length + (header.get(6) & 0xFF));
       while (content.hasRemaining()) {
         if (channel.read(content) < 0) {
-          throw new java.io.EOFException();
+          throw new EOFException();
         }
       }
       if (type == 5 && length == 0) {

@@ -1,8 +1,6 @@
 package io.tenantgateway.gateway.routing;
 
 import io.tenantgateway.provisioner.files.Openat2;
-import jnr.constants.platform.Errno;
-import jnr.constants.platform.OpenFlags;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,8 +51,7 @@ final class DocrootLookup {
   private static final Entry FILE = new Entry(Kind.FILE, Place.DOCROOT);
   private static final Entry DIRECTORY = new Entry(Kind.DIRECTORY, Place.DOCROOT);
   private static final Entry OTHER = new Entry(Kind.OTHER, Place.DOCROOT);
-  private static final long PATH_FLAGS = Openat2.O_PATH | OpenFlags.O_CLOEXEC.longValue();
-  private static final int ELOOP = Errno.ELOOP.intValue();
+  private static final long PATH_FLAGS = Openat2.O_PATH | Openat2.O_CLOEXEC;
 
   private DocrootLookup() {
   }
@@ -72,7 +69,7 @@ final class DocrootLookup {
     }
     int fd = Openat2.open(Openat2.AT_FDCWD, site.realDocroot() + path, PATH_FLAGS,
       Openat2.RESOLVE_NO_SYMLINKS | Openat2.RESOLVE_NO_MAGICLINKS);
-    if (fd == -ELOOP) {
+    if (fd == -Openat2.ELOOP) {
       return throughLinks(site, path);
     }
     if (fd < 0) {

@@ -15,6 +15,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -118,7 +119,7 @@ class SymlinkFlipTest {
       "the lookup is now kept (LookupCache)");
     Path next = plain.resolveSibling("plain.next");
     Files.createSymbolicLink(next, Path.of("../../outside/secret.txt"));
-    Files.move(next, plain, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(next, plain, StandardCopyOption.ATOMIC_MOVE);
     RawHttp.Response linked = RawHttp.get(port, "site.test", "/uploads/plain.txt");
     assertEquals(404, linked.status(), linked.text());
     Files.delete(plain);

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -314,7 +315,7 @@ class RequestMapperTest {
   @Nested
   class KeptLookups {
 
-    private final java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong now = new AtomicLong();
     private final RequestMapper mapper = new RequestMapper(new LookupCache(now::get));
 
     private TenantSite site(Path docroot) {

@@ -1,5 +1,7 @@
 package io.tenantgateway.provisioner.files;
 
+import jnr.constants.platform.Errno;
+import jnr.constants.platform.OpenFlags;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
@@ -29,11 +31,11 @@ public final class Openat2 {
   /** The directory descriptor is the root of the lookup, as after a chroot. */
   public static final long RESOLVE_IN_ROOT = 0x10;
   /** {@code O_DIRECTORY}. */
-  public static final long O_DIRECTORY = 0200000;
+  public static final long O_DIRECTORY = OpenFlags.O_DIRECTORY.longValue();
   /** {@code O_CLOEXEC}. */
-  public static final long O_CLOEXEC = 02000000;
+  public static final long O_CLOEXEC = OpenFlags.O_CLOEXEC.longValue();
   /** {@code ELOOP}: a symlink on the way of a {@code RESOLVE_NO_SYMLINKS} lookup. */
-  public static final int ELOOP = 40;
+  public static final int ELOOP = Errno.ELOOP.intValue();
   /** A socket. */
   public static final int S_IFSOCK = 0140000;
   /** {@code O_PATH}: a descriptor that only names the file; opening it reads nothing. */

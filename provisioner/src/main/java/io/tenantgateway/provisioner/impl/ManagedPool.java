@@ -29,7 +29,6 @@ import java.util.function.Function;
 final class ManagedPool implements PoolHandle {
 
   private static final Logger LOG = LoggerFactory.getLogger(ManagedPool.class);
-  /** How long a failed cgroup move waits to see whether php-fpm exited, ms. */
 
   private final Vertx vertx;
   private final ProvisionerOptions options;
@@ -238,8 +237,9 @@ final class ManagedPool implements PoolHandle {
     long[] launchedAt = new long[1];
     // a staged pool is let run here, on the calling thread: php-fpm's boot is the critical path, the
     // hop to a worker and the check of its command are not. Then one blocking task up to the pool
-    // adopted (launched pools are in their cgroups), then the ping, which waits in the gateway's socket's backlog, and for a run
-    // staged ahead the waiting requests too (docs/ARCHITECTURE.md, "Staged pools").
+    // adopted (launched pools are in their cgroups), then the ping, which waits in the gateway's
+    // socket's backlog, and for a run staged ahead the waiting requests too (docs/ARCHITECTURE.md,
+    // "Staged pools").
     PoolProcess stagedNow = processes.startStagedNow(current);
     Future<PoolProcess> launched = vertx.executeBlocking(() -> {
       PoolProcess process = stagedNow != null ? processes.confirm(stagedNow, current, layout)

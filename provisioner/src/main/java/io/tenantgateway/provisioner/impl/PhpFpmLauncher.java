@@ -2,6 +2,7 @@ package io.tenantgateway.provisioner.impl;
 
 import io.tenantgateway.provisioner.Isolation;
 import io.tenantgateway.provisioner.PoolSpec;
+import io.tenantgateway.provisioner.files.Openat2;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -180,7 +181,7 @@ public final class PhpFpmLauncher {
       for (Path socket : spec.sandbox().unixSockets()) {
         if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
           SandboxMounts.Bound pinned = SandboxMounts.pin("unix socket", socket);
-          if (pinned.id().type() != io.tenantgateway.provisioner.files.Openat2.S_IFSOCK) {
+          if (pinned.id().type() != Openat2.S_IFSOCK) {
             throw new IOException("unix socket " + socket + " of " + spec.id() + " is not a socket: refused");
           }
           bound.add(pinned);

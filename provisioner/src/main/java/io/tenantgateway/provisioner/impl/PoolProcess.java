@@ -138,10 +138,7 @@ final class PoolProcess {
     if (known > 0) {
       return known;
     }
-    long pid = spawned.pid();
-    for (int i = 0; i < depth && pid > 0; i++) {
-      pid = onlyChild(pid);
-    }
+    long pid = descendant(spawned.pid(), depth);
     if (pid > 0 && uidOf(pid) == uid) {
       master = pid;
       return pid;
@@ -155,8 +152,21 @@ final class PoolProcess {
     return pid > 0 ? pid : spawned.pid();
   }
 
-  /** @return the only child of a process, or -1 (none, several, or gone) */
-  static long onlyChild(long pid) {
+  /**
+   * @param pid a process
+   * @param generations how many generations down
+   * @return its descendant that many generations down, each the only child of the one before, or -1
+   *     (none, several, or gone on the way)
+   */
+  static long descendant(long pid, int generations) {
+    long found = pid;
+    for (int i = 0; i < generations && found > 0; i++) {
+      found = onlyChild(found);
+    }
+    return found;
+  }
+
+  private static long onlyChild(long pid) {
     try {
       String children = Files.readString(Path.of("/proc", Long.toString(pid), "task", Long.toString(pid),
         "children")).trim();

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -90,12 +91,7 @@ final class StagedPool {
       if (out.available() == 0 && process.isAlive()) {
         return false;
       }
-      int b = out.read();
-      if (b < 0) {
-        throw new IOException("the staged pool of " + spec.id() + " exited before its sandbox was built: "
-          + before.toString().strip());
-      }
-      take(b);
+      take(out);
     }
     return true;
   }
@@ -110,7 +106,7 @@ final class StagedPool {
     if (readyNow()) {
       return;
     }
-    java.util.concurrent.CompletableFuture.delayedExecutor(BUILD_TIMEOUT_SECONDS, TimeUnit.SECONDS).execute(() -> {
+    CompletableFuture.delayedExecutor(BUILD_TIMEOUT_SECONDS, TimeUnit.SECONDS).execute(() -> {
       if (!ready) {
         timedOut = true;
         process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -120,18 +116,19 @@ final class StagedPool {
     synchronized (this) {
       InputStream out = process.getInputStream();
       while (!ready) {
-        int b = out.read();
-        if (b < 0) {
-          throw new IOException(timedOut ? "the sandbox of " + spec.id() + " was not built within "
-            + BUILD_TIMEOUT_SECONDS + " s: " + before.toString().strip() : "the staged pool of " + spec.id()
-            + " exited before its sandbox was built: " + before.toString().strip());
-        }
-        take(b);
+        take(out);
       }
     }
   }
 
-  private void take(int b) {
+  /** Reads one byte of the staged process's output (blocking) towards its ready line. */
+  private void take(InputStream out) throws IOException {
+    int b = out.read();
+    if (b < 0) {
+      throw new IOException(timedOut ? "the sandbox of " + spec.id() + " was not built within "
+        + BUILD_TIMEOUT_SECONDS + " s: " + before.toString().strip() : "the staged pool of " + spec.id()
+        + " exited before its sandbox was built: " + before.toString().strip());
+    }
     if (b != '\n') {
       line.append((char) b);
     } else if (line.toString().equals(READY)) {
@@ -164,10 +161,7 @@ final class StagedPool {
 
   /** @return the shell that waits in the sandbox (the spawned process without one) */
   private long sandboxPid() throws IOException {
-    long pid = process.pid();
-    for (int depth = 0; depth < command.depth() && pid > 0; depth++) {
-      pid = PoolProcess.onlyChild(pid);
-    }
+    long pid = PoolProcess.descendant(process.pid(), command.depth());
     if (pid <= 0) {
       throw new IOException("the sandbox of " + spec.id() + " is gone");
     }
