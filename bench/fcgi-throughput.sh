@@ -441,6 +441,26 @@ check() {
   [[ "$ok" == PASS ]] || verdict=2
 }
 
+# Prints every round's req/s and p99 for hello.php, and the gateway/common p99 ratio of each round:
+# the medians above hide how far single rounds spread on a shared machine.
+report_rounds() {
+  [[ -n "${P99_ALL[nginx-common:hello.php]:-}" ]] || return 0
+  local target common=() gateway=() i ratios=""
+  echo "== hello.php per round (req/s / p99 ms, in the order measured)"
+  for target in "${TARGETS[@]}"; do
+    local rps=(${RPS_ALL[$target:hello.php]}) p99=(${P99_ALL[$target:hello.php]}) line=""
+    for i in "${!rps[@]}"; do line+="  ${rps[$i]} / ${p99[$i]}"; done
+    printf '%-14s%s\n' "$target" "$line"
+  done
+  if [[ -n "${P99_ALL[gateway:hello.php]:-}" ]]; then
+    common=(${P99_ALL[nginx-common:hello.php]})
+    gateway=(${P99_ALL[gateway:hello.php]})
+    for i in "${!gateway[@]}"; do ratios+="  $(ratio "${gateway[$i]}" "${common[$i]}")"; done
+    printf '%-14s%s\n' "p99 ratio" "$ratios"
+  fi
+  echo
+}
+
 report() {
   local target script verdict=0
   echo
@@ -469,6 +489,7 @@ report() {
   echo "(CPU us/req: the proxy's own user + system time over the measured run, from /proc/<pid>/stat;"
   echo " RSS: the proxy's resident memory after it. nginx: master and workers; gateway: its JVM)"
   echo
+  report_rounds
   if [[ "$BENCH_NGINX_ONLY" == 1 ]]; then
     echo "== ratios: n/a (BENCH_NGINX_ONLY=1)"
     return 0
