@@ -88,10 +88,13 @@ final class StagedPool {
   synchronized boolean readyNow() throws IOException {
     InputStream out = process.getInputStream();
     while (!ready) {
-      if (out.available() == 0 && process.isAlive()) {
+      int available = out.available();
+      if (available == 0 && process.isAlive()) {
         return false;
       }
-      take(out);
+      for (int i = 0; i < Math.max(available, 1) && !ready; i++) {
+        take(out);
+      }
     }
     return true;
   }
