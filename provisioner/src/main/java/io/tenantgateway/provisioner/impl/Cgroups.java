@@ -215,24 +215,16 @@ public final class Cgroups {
   }
 
   private static List<Long> childrenOf(long parent) {
-    String pid = Long.toString(parent);
-    Path file = Path.of("/proc", pid, "task", pid, "children");
-    List<Long> out = new ArrayList<>();
-    String listed;
     try {
-      listed = Files.readString(file).trim();
+      return ProcFs.children(parent);
     } catch (IOException e) {
       // gone, or a kernel without CONFIG_PROC_CHILDREN: a scan of /proc
+      List<Long> out = new ArrayList<>();
       ProcessHandle.of(parent).ifPresent(p -> p.children().forEach(child -> out.add(child.pid())));
       return out;
     }
-    for (String child : listed.split("\\s+")) {
-      if (!child.isEmpty()) {
-        out.add(Long.parseLong(child));
-      }
-    }
-    return out;
   }
+
 
   /**
    * @param tenantId the tenant

@@ -6,9 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * Starting and stopping pools, and killing what a pool or a previous gateway run left behind.
@@ -278,8 +276,7 @@ public final class PoolProcesses {
 
   private static String cmdline(long pid) {
     try {
-      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-        StandardCharsets.ISO_8859_1).replace('\0', ' ').trim();
+      return ProcFs.read("/proc/" + pid + "/cmdline").replace('\0', ' ').trim();
     } catch (IOException | RuntimeException e) {
       return "";
     }
