@@ -1186,6 +1186,20 @@ class FcgiClientTest {
     return sent.future();
   }
 
+  /** Runs {@code step} on {@code ctx}; the future fails with whatever it throws, assertions included. */
+  private static Future<Void> onContext(Context ctx, Runnable step) {
+    Promise<Void> done = Promise.promise();
+    ctx.runOnContext(v -> {
+      try {
+        step.run();
+        done.complete();
+      } catch (Throwable t) {
+        done.fail(t);
+      }
+    });
+    return done.future();
+  }
+
   private static ByteBuf memoryOf(Buffer written) {
     return ((BufferInternal) written).getByteBuf();
   }
@@ -1209,13 +1223,16 @@ class FcgiClientTest {
     Future<Void> sent = sendBody(ctx, response, target);
     do {
       waitFor(() -> target.writeQueueFull() || target.ended.future().isComplete(), "the target fills or ends");
-      List<Buffer> inFlight = target.inFlight();
-      for (Buffer chunk : inFlight) {
-        assertTrue(memoryOf(chunk).isDirect(), "the socket's own (direct) buffer, not a heap copy");
-        assertTrue(memoryOf(chunk).refCnt() > 0, "a chunk being written is not released");
-      }
-      // released once written: a pooled slice is recycled then, so only the leak check can tell
-      ctx.runOnContext(v -> target.completeAll(null));
+      // checked and completed in one step on the writer's context: a check from the test thread
+      // could see writes the previous step was completing (and releasing) at that moment
+      await(onContext(ctx, () -> {
+        for (Buffer chunk : target.inFlight()) {
+          assertTrue(memoryOf(chunk).isDirect(), "the socket's own (direct) buffer, not a heap copy");
+          assertTrue(memoryOf(chunk).refCnt() > 0, "a chunk being written is not released");
+        }
+        // released once written: a pooled slice is recycled then, so only the leak check can tell
+        target.completeAll(null);
+      }));
     } while (!target.ended.future().isComplete());
     ctx.runOnContext(v -> target.completeAll(null));
     waitFor(() -> target.outstanding.isEmpty(), "every write completed");
