@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -102,9 +103,16 @@ class ClientGoneTest {
 
   private void awaitLogged(String text) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (log.list.stream().noneMatch(e -> e.getFormattedMessage().contains(text))) {
-      assertTrue(System.nanoTime() < deadline, "logged: " + text + "; got " + log.list);
+    while (logged().stream().noneMatch(e -> e.getFormattedMessage().contains(text))) {
+      assertTrue(System.nanoTime() < deadline, "logged: " + text + "; got " + logged());
       Thread.sleep(10);
+    }
+  }
+
+  /** A copy taken under the appender's lock: the event loop appends while this thread reads. */
+  private List<ILoggingEvent> logged() {
+    synchronized (log) {
+      return List.copyOf(log.list);
     }
   }
 }
