@@ -188,6 +188,24 @@ class StagedPoolTest extends ManagedPoolsTestBase {
     waitFor("the staged process to be killed", 5_000, () -> !alive(waiting));
   }
 
+  /**
+   * A staged run's output reader is started with its build and waits for the go, so that a start
+   * creates no thread; a run discarded unused must end its reader too.
+   */
+  @Test
+  void aDiscardedStagedRunLeavesNoOutputReader() throws Exception {
+    ranAndStopped(2);
+    awaitStaged();
+    waitFor("one output reader, the staged run's, waiting", 5_000, () -> outputReaders() == 1);
+    await(manager.remove("pt-stage"));
+    waitFor("the staged run's reader to end", 5_000, () -> outputReaders() == 0);
+  }
+
+  private static long outputReaders() {
+    return Thread.getAllStackTraces().keySet().stream()
+      .filter(t -> t.getName().equals("pool-output-pt-stage") && t.isAlive()).count();
+  }
+
   @Test
   void stopAllLeavesNoStagedRun() throws Exception {
     ranAndStopped(2);

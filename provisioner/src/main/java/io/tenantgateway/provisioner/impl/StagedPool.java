@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
  * socket and builds its sandbox, says so on its output, then waits as root for one line on its
  * stdin before it executes setpriv and php-fpm. Used once, by {@link #go}, or discarded. Its output
  * up to its ready line is read by {@link #readyNow} and {@link #awaitReady}; the rest (php-fpm's)
- * from {@link #go} on. Nobody waits for the build: a staging holds no thread while bwrap works.
+ * by its {@link PoolOutput}, whose thread is started with the build and waits until {@link #go}.
+ * Nobody waits for the build: a staging holds no worker and no lock while bwrap works.
  */
 final class StagedPool {
 
@@ -31,6 +32,7 @@ final class StagedPool {
   private final Path socket;
   private final StringBuilder line = new StringBuilder();
   private final StringBuilder before = new StringBuilder();
+  private volatile PoolOutput output;
   private volatile boolean ready;
   private volatile boolean timedOut;
 
@@ -74,6 +76,7 @@ final class StagedPool {
    * @throws IOException when the process is gone
    */
   void build() throws IOException {
+    output = PoolOutput.waiting(spec.id(), process.getInputStream());
     OutputStream gate = process.getOutputStream();
     gate.write('\n');
     gate.flush();
@@ -158,8 +161,8 @@ final class StagedPool {
     try (OutputStream go = process.getOutputStream()) {
       go.write('\n');
     }
-    return new PoolProcess(spec.id(), process, uid, command.depth(),
-      PoolOutput.start(spec.id(), process.getInputStream()), cgroupProcs, socket, command);
+    output.begin();
+    return new PoolProcess(spec.id(), process, uid, command.depth(), output, cgroupProcs, socket, command);
   }
 
   /** @return the shell that waits in the sandbox (the spawned process without one) */
@@ -173,6 +176,10 @@ final class StagedPool {
 
   /** Kills the staged process and what it spawned (it never ran anything of the tenant) and removes its socket. */
   void discard() {
+    PoolOutput reader = output;
+    if (reader != null) {
+      reader.abandon();
+    }
     process.descendants().forEach(ProcessHandle::destroyForcibly);
     process.destroyForcibly();
     try {
