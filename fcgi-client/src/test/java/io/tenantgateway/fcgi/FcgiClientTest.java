@@ -639,12 +639,12 @@ class FcgiClientTest {
   @Test
   void stderrKeepsTheExchangeAlive() {
     FcgiEndpoint endpoint = tcp(1);
-    client(new FcgiClientOptions().setReadIdleTimeout(150));
+    client(new FcgiClientOptions().setReadIdleTimeout(400));
     warmUp(endpoint);
     server.script = r -> {
       AtomicInteger ticks = new AtomicInteger();
       vertx.setPeriodic(30, id -> {
-        if (ticks.incrementAndGet() < 15) {
+        if (ticks.incrementAndGet() < 40) {
           r.stderr("tick\n");
         } else {
           vertx.cancelTimer(id);
@@ -660,7 +660,7 @@ class FcgiClientTest {
   @Test
   void pausedResponseIsNotIdle() {
     FcgiEndpoint endpoint = tcp(1);
-    client(new FcgiClientOptions().setReadIdleTimeout(150));
+    client(new FcgiClientOptions().setReadIdleTimeout(400));
     warmUp(endpoint);
     Promise<ServerRequest> got = Promise.promise();
     server.script = r -> {
@@ -672,7 +672,7 @@ class FcgiClientTest {
     AtomicBoolean failed = new AtomicBoolean();
     ctx.runOnContext(v -> response.exceptionHandler(t -> failed.set(true)));
     // the reader holds the response for several idle timeouts; that is not the backend's silence
-    await(vertx.timer(500, TimeUnit.MILLISECONDS));
+    await(vertx.timer(1200, TimeUnit.MILLISECONDS));
     assertFalse(failed.get());
     Promise<String> ended = Promise.promise();
     Buffer body = Buffer.buffer();

@@ -327,14 +327,14 @@ class EndpointPoolTest {
 
   @Test
   void idleEviction(VertxTestContext test) {
-    EndpointPool<FakeConnection> pool = pool(2, 10, 0, 30, 0);
+    EndpointPool<FakeConnection> pool = pool(2, 10, 0, 300, 0);
     Future<FakeConnection> a = pool.acquire(ctx);
     FakeConnection conn = completeConnect();
     pool.release(a.result(), true);
     pool.evictIdle();
     assertEquals(0, conn.closeCalls, "not idle long enough yet");
     assertStats(pool, 1, 1, 0);
-    vertx.setTimer(60, id -> test.verify(() -> {
+    vertx.setTimer(600, id -> test.verify(() -> {
       pool.evictIdle();
       assertEquals(1, conn.closeCalls);
       assertStats(pool, 1, 0, 0);
