@@ -25,7 +25,9 @@
 #   "Staged pools"): every activation but the first is of a staged run.
 #
 # Criteria (issue 12): p50_gateway / p50_bare <= 1.1, p99_gateway / p99_bare <= 1.5, no failed
-#   activation. As root the pools run with namespaces (the default isolation).
+#   activation. As root the pools run with namespaces (the default isolation). Printed beside the p50
+#   ratio: the range it takes over bootstrap resamples of the same timings (5th-95th percentile),
+#   i.e. how far it moves by chance alone with this many activations on this machine.
 # Exit status: 0 PASS, 2 FAIL, 1 the setup failed. Every process started here is stopped on exit.
 
 set -euo pipefail
@@ -276,6 +278,27 @@ def pct(p): return v[max(0, math.ceil(p / 100 * len(v)) - 1)]
 print("%.1f %.1f %.1f %.1f" % (pct(50), pct(99), v[0], v[-1]))'
 }
 
+# Reads two files of timings; prints the 5th and 95th percentiles of the p50 ratio (first/second)
+# over 2000 bootstrap resamples of each side: how far the p50 ratio of this many activations moves
+# by chance alone on this machine (informational; the criterion is the measured ratio).
+p50_ratio_interval() {
+  python3 - "$1" "$2" <<'PY'
+import math, random, sys
+def load(path):
+    with open(path) as f:
+        return [float(x) for x in f.read().split()]
+a, b = load(sys.argv[1]), load(sys.argv[2])
+if not a or not b:
+    print("nan nan"); sys.exit()
+def p50(v):
+    v = sorted(v)
+    return v[max(0, math.ceil(len(v) / 2) - 1)]
+rng = random.Random(12)
+ratios = sorted(p50(rng.choices(a, k=len(a))) / p50(rng.choices(b, k=len(b))) for _ in range(2000))
+print("%.2f %.2f" % (ratios[100], ratios[1899]))
+PY
+}
+
 # ---------------------------------------------------------------- main
 
 main() {
@@ -338,6 +361,8 @@ main() {
   read -r bp50 bp99 bmin bmax <<<"$(stats <"$TMP/bare.ms")"
   r50="$(ratio "$gp50" "$bp50")"
   r99="$(ratio "$gp99" "$bp99")"
+  local r50_lo r50_hi
+  read -r r50_lo r50_hi <<<"$(p50_ratio_interval "$TMP/gateway.ms" "$TMP/bare.ms")"
   awk -v r="$r50" 'BEGIN { exit !(r != "nan" && r <= 1.1) }' && ok50=PASS
   awk -v r="$r99" 'BEGIN { exit !(r != "nan" && r <= 1.5) }' && ok99=PASS
   # the gateway's own "RUNNING ... after X ms" (spawn to ready as it sees it), measured runs only
@@ -368,6 +393,8 @@ main() {
   echo
   echo "== ratios"
   printf 'p50 gateway/bare  %6s   need <= 1.10  %s\n' "$r50" "$ok50"
+  printf '(info) p50 ratio by chance alone, 90%% of bootstrap resamples of these %d activations: %s-%s\n' \
+    "$ACTIVATIONS" "$r50_lo" "$r50_hi"
   printf 'p99 gateway/bare  %6s   need <= 1.50  %s\n' "$r99" "$ok99"
   if (( gw_fail + bare_fail > 0 )); then
     printf 'failed activations: gateway %d, bare %d   need 0  FAIL\n' "$gw_fail" "$bare_fail"
