@@ -71,11 +71,15 @@ public final class PoolProcesses {
   PoolProcess startStagedNow(PoolSpec spec) {
     Launches tenant = launchesOf(spec.id());
     if (!tenant.lock.tryLock()) {
+      LOG.debug("pool of {} started on a worker: a launch, staging or kill holds its lock", spec.id());
       return null;
     }
     try {
       StagedPool ready = staged.get(spec.id());
-      if (ready == null || !ready.process().isAlive() || !ready.spec().equals(spec) || !ready.readyNow()) {
+      String unusable = ready == null ? "nothing staged" : !ready.process().isAlive() ? "the staged run is gone"
+        : !ready.spec().equals(spec) ? "staged for another spec" : !ready.readyNow() ? "the staged run still builds" : null;
+      if (unusable != null) {
+        LOG.debug("pool of {} started on a worker: {}", spec.id(), unusable);
         return null;
       }
       PoolProcess pool = goAhead(ready);
@@ -83,6 +87,7 @@ public final class PoolProcesses {
       pool.launch(++tenant.count);
       return pool;
     } catch (IOException e) {
+      LOG.debug("pool of {} started on a worker: {}", spec.id(), e.getMessage());
       return null;
     } finally {
       tenant.lock.unlock();

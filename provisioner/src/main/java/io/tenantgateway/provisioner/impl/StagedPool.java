@@ -76,10 +76,11 @@ final class StagedPool {
    * @throws IOException when the process is gone
    */
   void build() throws IOException {
-    output = PoolOutput.waiting(spec.id(), process.getInputStream());
     OutputStream gate = process.getOutputStream();
     gate.write('\n');
     gate.flush();
+    // after the gate line: the build goes on while the thread starts (the tenant's lock is held)
+    output = PoolOutput.waiting(spec.id(), process.getInputStream());
   }
 
   /**
