@@ -225,7 +225,6 @@ public final class Cgroups {
     }
   }
 
-
   /**
    * @param tenantId the tenant
    * @return bytes of memory its pool uses now, or -1 when unknown

@@ -602,7 +602,7 @@ final class ManagedPool implements PoolHandle {
   }
 
   synchronized PoolStatus status() {
-    return new PoolStatus(spec.id(), state, pid(), process == null ? -1 : uid, process == null ? 0 : startedAt,
+    return new PoolStatus(spec.id(), state, pidOf(process), process == null ? -1 : uid, process == null ? 0 : startedAt,
       requests, lastActivationMillis, crashTimes.size(), -1, memoryStateLostAt);
   }
 
@@ -613,17 +613,17 @@ final class ManagedPool implements PoolHandle {
   private void logRunning(PoolProcess started, long startedUid, long millis) {
     String id = spec.id();
     vertx.executeBlocking(() -> {
-      started.masterPid();
-      LOG.info("pool {} RUNNING (pid {}, uid {}) after {} ms", id, started.reportedPid(), startedUid, millis);
+      LOG.info("pool {} RUNNING (pid {}, uid {}) after {} ms", id, pidOf(started), startedUid, millis);
       return null;
     }, false);
   }
 
-  private long pid() {
-    if (process == null) {
+  /** @return the pid to report for a run: its master's when found, else its spawned process's; -1 without one */
+  private static long pidOf(PoolProcess run) {
+    if (run == null) {
       return -1;
     }
-    process.masterPid();
-    return process.reportedPid();
+    run.masterPid();
+    return run.reportedPid();
   }
 }

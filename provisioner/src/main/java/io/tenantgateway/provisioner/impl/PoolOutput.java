@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * Reads what a pool's master writes to its stdout and stderr (php-fpm's log, and through
@@ -32,9 +33,9 @@ final class PoolOutput implements Runnable {
   private final String tenant;
   private final InputStream in;
   private final ArrayDeque<String> last = new ArrayDeque<>();
-  private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+  private final CountDownLatch ended = new CountDownLatch(1);
   private final LineBudget budget = new LineBudget(LINES_PER_SECOND, LINE_BURST, System.nanoTime());
-  private final java.util.concurrent.CountDownLatch begun = new java.util.concurrent.CountDownLatch(1);
+  private final CountDownLatch begun = new CountDownLatch(1);
   private volatile boolean abandoned;
 
   private PoolOutput(String tenant, InputStream in) {

@@ -76,8 +76,7 @@ public final class PoolProcesses {
     }
     try {
       StagedPool ready = staged.get(spec.id());
-      String unusable = ready == null ? "nothing staged" : !ready.process().isAlive() ? "the staged run is gone"
-        : !ready.spec().equals(spec) ? "staged for another spec" : !ready.readyNow() ? "the staged run still builds" : null;
+      String unusable = ready == null ? "nothing staged" : ready.whyNotNow(spec);
       if (unusable != null) {
         LOG.debug("pool of {} started on a worker: {}", spec.id(), unusable);
         return null;

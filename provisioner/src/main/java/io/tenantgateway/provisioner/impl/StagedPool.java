@@ -84,6 +84,21 @@ final class StagedPool {
   }
 
   /**
+   * @param wanted the pool as it must start now
+   * @return null when the staged run can go now ({@link #go}); else why not
+   * @throws IOException when it ended before its sandbox was built
+   */
+  String whyNotNow(PoolSpec wanted) throws IOException {
+    if (!process.isAlive()) {
+      return "the staged run is gone";
+    }
+    if (!spec.equals(wanted)) {
+      return "staged for another spec";
+    }
+    return readyNow() ? null : "the staged run still builds";
+  }
+
+  /**
    * Reads what the staged process wrote so far, without waiting.
    *
    * @return true once it said it is ready: its socket listens and its sandbox is built
